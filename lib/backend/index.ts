@@ -1,0 +1,117 @@
+/**
+ * Backend selection. Order: tensorflow (tfjs-node-gpu, then tfjs-node) > wasm (with the kit's
+ * training kernels) > cpu. SRKD_BACKEND=tensorflow|wasm|cpu forces one; forcing a missing one is an error.
+ */
+import * as tf from '@tensorflow/tfjs';
+import '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from './wasm-kernels/index';
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+
+export interface BackendInfo {
+  readonly name: BackendName;
+  /** Which package provides it, e.g. '@tensorflow/tfjs-node-gpu' or '@tensorflow/tfjs-backend-wasm'. */
+  readonly provider: string;
+  readonly versions: Readonly<Record<string, string>>;
+  /** Threads one backend instance computes with (wasm: 1; the kit uses cores through worker threads). */
+  readonly threads: number;
+  /** Kernels the kit registered on top of the stock backend (wasm only). */
+  readonly kitKernels: readonly string[];
+}
+
+export interface InitBackendOptions {
+  /** Overrides SRKD_BACKEND. */
+  readonly backend?: BackendName;
+  /** Print the one-line backend banner (default true; printed once per process). */
+  readonly announce?: boolean;
+}
+
+let current: BackendInfo | null = null;
+let announced = false;
+
+function tryRequire(name: string): boolean {
+  try {
+    require(name); // eslint-disable-line @typescript-eslint/no-var-requires -- optional, loaded only when present
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function tensorflowProvider(): string | null {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) if (tryRequire(pkg)) return pkg;
+  return null;
+}
+
+function parseForced(value: string | undefined): BackendName | undefined {
+  if (value === undefined || value === '') return undefined;
+  if ((BACKEND_NAMES as readonly string[]).includes(value)) return value as BackendName;
+  throw new Error(`SRKD_BACKEND must be one of ${BACKEND_NAMES.join(', ')} (got '${value}')`);
+}
+
+async function activate(name: BackendName): Promise<void> {
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`backend '${name}' failed to initialise`);
+  await tf.ready();
+}
+
+/**
+ * Selects and initialises the backend once per process; later calls return the same info.
+ * Forcing a different backend after initialisation is an error (tensors would be stranded).
+ */
+export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
+  const forced = options.backend ?? parseForced(process.env.SRKD_BACKEND);
+  if (current && (!forced || forced === current.name)) return announce(current, options);
+  if (current && forced && forced !== current.name) {
+    throw new Error(`backend already initialised as '${current.name}'; cannot switch to '${forced}' in this process`);
+  }
+
+  let name: BackendName;
+  let provider: string;
+  const tfProvider = forced === undefined || forced === 'tensorflow' ? tensorflowProvider() : null;
+  if (forced === 'tensorflow' && !tfProvider) {
+    throw new Error(
+      "SRKD_BACKEND=tensorflow but neither @tensorflow/tfjs-node-gpu nor @tensorflow/tfjs-node loads here " +
+        '(their install downloads libtensorflow; see environment.md)',
+    );
+  }
+  if (tfProvider) {
+    name = 'tensorflow';
+    provider = tfProvider;
+  } else if (forced === 'cpu') {
+    name = 'cpu';
+    provider = '@tensorflow/tfjs-backend-cpu';
+  } else {
+    name = 'wasm';
+    provider = '@tensorflow/tfjs-backend-wasm';
+  }
+  const kitKernels = name === 'wasm' ? registerWasmTrainingKernels() : [];
+  await activate(name);
+
+  const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
+  if (name === 'wasm') versions['tfjs-backend-wasm'] = require('@tensorflow/tfjs-backend-wasm').version_wasm;
+  if (name === 'tensorflow') versions[provider.replace('@tensorflow/', '')] = require(`${provider}/package.json`).version;
+  current = { name, provider, versions, threads: 1, kitKernels };
+  return announce(current, options);
+}
+
+function announce(info: BackendInfo, options: InitBackendOptions): BackendInfo {
+  if (options.announce !== false && !announced) {
+    announced = true;
+    process.stderr.write(`srkd: ${describeBackend(info)}\n`);
+  }
+  return info;
+}
+
+/** One line, e.g. "backend wasm (tfjs-core 4.22.0, tfjs-backend-wasm 4.22.0), 1 thread per worker, 7 kit kernels". */
+export function describeBackend(info: BackendInfo): string {
+  const v = Object.entries(info.versions).map(([k, x]) => `${k} ${x}`).join(', ');
+  const kits = info.kitKernels.length ? `, ${info.kitKernels.length} kit training kernels` : '';
+  return `backend ${info.name} (${v}), ${info.threads} thread${info.threads === 1 ? '' : 's'} per worker${kits}`;
+}
+
+/** The info of the initialised backend, or null before `initBackend`. */
+export function backendInfo(): BackendInfo | null {
+  return current;
+}

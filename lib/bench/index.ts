@@ -1,0 +1,231 @@
+/**
+ * The kit's speed benchmark (spec/backends.md section 1): EDSR training steps through the data-parallel
+ * pool and an EDSR forward, each timed against the same case in PyTorch in the same run when a Python
+ * with torch is available (scripts/bench_torch.py). GFLOP counts are analytic (lib/models/complexity.ts):
+ * 2 FLOPs per MAC for a forward, 3 forwards per training step.
+ */
+import { execFile, spawnSync } from 'child_process';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../backend/index';
+import { buildModel } from '../models/build';
+import { analyticMacs } from '../models/complexity';
+import type { EdsrConfig } from '../models/types';
+import { DataParallelTrainer, type HostArray } from '../parallel/data-parallel';
+import type { Scale } from '../types';
+import { Rng } from '../util/rng';
+
+export type BenchCaseName = 'edsr-train' | 'student16-train' | 'edsr-infer';
+export const BENCH_CASES: readonly BenchCaseName[] = ['edsr-train', 'student16-train', 'edsr-infer'];
+
+export interface BenchCase {
+  readonly name: BenchCaseName;
+  readonly mode: 'train' | 'infer';
+  readonly arch: EdsrConfig;
+  readonly scale: Scale;
+  readonly batch: number;
+  /** LR patch (train) or LR image (infer) side, pixels. */
+  readonly sizeLr: number;
+}
+
+const EDSR_BASELINE: EdsrConfig = { arch: 'edsr', feats: 64, blocks: 16, resScale: 1 };
+const STUDENT16: EdsrConfig = { arch: 'edsr', feats: 16, blocks: 4, resScale: 1 };
+
+/** The full-size cases (spec/backends.md section 1). */
+export const BENCH_CASE_DEFS: Readonly<Record<BenchCaseName, BenchCase>> = {
+  'edsr-train': { name: 'edsr-train', mode: 'train', arch: EDSR_BASELINE, scale: 4, batch: 16, sizeLr: 48 },
+  'student16-train': { name: 'student16-train', mode: 'train', arch: STUDENT16, scale: 4, batch: 16, sizeLr: 48 },
+  'edsr-infer': { name: 'edsr-infer', mode: 'infer', arch: EDSR_BASELINE, scale: 4, batch: 1, sizeLr: 128 },
+};
+
+export interface BenchOptions {
+  /** Default: all of BENCH_CASES. */
+  readonly cases?: readonly string[];
+  /** Timed iterations per case after one warm-up (default 3). */
+  readonly repeats?: number;
+  /** Small batches/patches for notebooks (rows say so in `note`). */
+  readonly quick?: boolean;
+  /** Data-parallel workers for training, and torch's thread count (default os.availableParallelism()). */
+  readonly workers?: number;
+  /** Compare against PyTorch when a Python with torch is found (default true). */
+  readonly torch?: boolean;
+  /** Progress lines (default: stderr). */
+  readonly log?: (line: string) => void;
+}
+
+export interface BenchRow {
+  readonly case: BenchCaseName;
+  readonly backend: string;
+  /** Worker count x threads per worker. */
+  readonly threads: number;
+  /** Median seconds per training step / per image. */
+  readonly secondsMedian: number;
+  /** Achieved GFLOP/s (analytic work / secondsMedian). */
+  readonly gflops: number;
+  /** Analytic work of one iteration, GFLOP. */
+  readonly gflopPerIteration: number;
+  readonly batch: number;
+  readonly sizeLr: number;
+  readonly repeats: number;
+  readonly torch?: { readonly secondsMedian: number; readonly gflops: number; readonly layout: string; readonly threads: number; readonly version: string };
+  /** Kit speed / torch speed = torch seconds / kit seconds (1 = parity). */
+  readonly ratio?: number;
+  readonly note?: string;
+}
+
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+function uniform(shape: number[], rng: Rng): HostArray {
+  const data = new Float32Array(shape.reduce((a, d) => a * d, 1));
+  for (let i = 0; i < data.length; i++) data[i] = rng.next();
+  return { shape, data };
+}
+
+/** The case as run: `quick` shrinks the batch and patch. */
+export function resolveCase(name: string, quick: boolean, workers: number): BenchCase {
+  if (!(BENCH_CASES as readonly string[]).includes(name)) throw new Error(`unknown bench case '${name}'; known: ${BENCH_CASES.join(', ')}`);
+  const c = BENCH_CASE_DEFS[name as BenchCaseName];
+  if (!quick) return c;
+  return c.mode === 'train' ? { ...c, batch: Math.max(2 * workers, 4), sizeLr: 24 } : { ...c, sizeLr: 48 };
+}
+
+/** Analytic GFLOP of one iteration (training step = 3 forwards). */
+export function caseGflop(c: BenchCase): number {
+  const forward = (2 * c.batch * analyticMacs(c.arch, c.scale, c.sizeLr, c.sizeLr)) / 1e9;
+  return c.mode === 'train' ? 3 * forward : forward;
+}
+
+// Same extension as this file: .ts under ts-node/vitest, .js if the kit is ever compiled.
+const TASK_MODULE = path.join(__dirname, '..', 'parallel', `sr-l1-task${path.extname(__filename)}`);
+
+async function timeTrain(c: BenchCase, workers: number, repeats: number): Promise<{ seconds: number; backend: string; threads: number }> {
+  const pool = await DataParallelTrainer.start({
+    taskModule: TASK_MODULE, taskConfig: { arch: c.arch, scale: c.scale, seed: 0 }, workers,
+  });
+  try {
+    const rng = new Rng(1);
+    const inputs = {
+      lr: uniform([c.batch, c.sizeLr, c.sizeLr, 3], rng),
+      hr: uniform([c.batch, c.sizeLr * c.scale, c.sizeLr * c.scale, 3], rng),
+    };
+    const times: number[] = [];
+    for (let i = 0; i < repeats + 1; i++) {
+      const r = await pool.step(inputs, { learningRate: 1e-4 });
+      if (i > 0) times.push(r.seconds); // the first step creates optimiser slots and warms kernels
+    }
+    const sums = await pool.checksums();
+    if (sums.some((x) => x !== sums[0])) throw new Error(`data-parallel workers diverged: checksums ${sums.join(', ')}`);
+    return { seconds: median(times), backend: pool.backend, threads: pool.threads };
+  } finally {
+    await pool.dispose();
+  }
+}
+
+async function timeInfer(c: BenchCase, repeats: number): Promise<{ seconds: number; backend: string; threads: number }> {
+  const info = await initBackend();
+  const net = buildModel(c.arch, c.scale, { seed: 0 });
+  try {
+    const lr = tf.randomUniform([c.batch, c.sizeLr, c.sizeLr, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+    const times: number[] = [];
+    for (let i = 0; i < repeats + 1; i++) {
+      const t0 = performance.now();
+      const out = net.forward(lr).out;
+      out.dataSync(); // wait for the result
+      tf.dispose(out);
+      if (i > 0) times.push((performance.now() - t0) / 1000);
+    }
+    tf.dispose(lr);
+    return { seconds: median(times), backend: info.name, threads: info.threads };
+  } finally {
+    net.dispose();
+  }
+}
+
+/** A Python that imports torch: SRKD_TORCH_PYTHON, else python3, else /usr/bin/python3; null if none. */
+export function findTorchPython(): string | null {
+  const candidates = [process.env.SRKD_TORCH_PYTHON, 'python3', '/usr/bin/python3'].filter((x): x is string => !!x);
+  for (const py of candidates) {
+    const r = spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+type TorchResult = { secondsMedian: number; layout: string; layouts: Record<string, number>; threads: number; torch: string };
+
+function runTorch(python: string, c: BenchCase, threads: number, repeats: number): Promise<TorchResult> {
+  const script = path.join(__dirname, '..', '..', 'scripts', 'bench_torch.py');
+  const args = [
+    script, '--mode', c.mode, '--feats', String(c.arch.feats), '--blocks', String(c.arch.blocks),
+    '--res-scale', String(c.arch.resScale), '--scale', String(c.scale), '--batch', String(c.batch),
+    '--patch', String(c.sizeLr), '--threads', String(threads), '--repeats', String(repeats),
+  ];
+  // OpenMP threads must not spin-wait into the next case; pin the pool size too.
+  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
+  return new Promise((resolve, reject) => {
+    execFile(python, args, { env, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) return reject(new Error(`bench_torch.py failed: ${err.message}\n${stderr}`));
+      try {
+        resolve(JSON.parse(stdout.trim().split('\n').pop() ?? '') as TorchResult);
+      } catch (e) {
+        reject(new Error(`bench_torch.py printed no JSON: ${stdout}\n${stderr}`));
+      }
+    });
+  });
+}
+
+/** Runs the cases one after another (never concurrently, so each gets every core). */
+export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]> {
+  const log = opts.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const workers = opts.workers ?? os.availableParallelism();
+  const repeats = opts.repeats ?? 3;
+  if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`repeats must be an integer >= 1 (got ${repeats})`);
+  const quick = opts.quick ?? false;
+  const names = opts.cases && opts.cases.length ? opts.cases : BENCH_CASES;
+  const cases = names.map((n) => resolveCase(n, quick, workers));
+  const python = opts.torch === false ? null : findTorchPython();
+  if (opts.torch !== false && !python) log('bench: no Python with torch found (SRKD_TORCH_PYTHON, python3, /usr/bin/python3); kit only');
+
+  const rows: BenchRow[] = [];
+  for (const c of cases) {
+    const gflop = caseGflop(c);
+    log(`bench: ${c.name}: ${c.mode === 'train' ? `batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR patches` : `${c.sizeLr}x${c.sizeLr} LR image`}, ${gflop.toFixed(1)} GFLOP per iteration, ${repeats} timed + 1 warm-up`);
+    const kit = c.mode === 'train' ? await timeTrain(c, workers, repeats) : await timeInfer(c, repeats);
+    const notes: string[] = [];
+    if (quick) notes.push(`quick: batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR`);
+    if (c.mode === 'infer') notes.push('one image: the kit runs it on one thread; torch gets all cores');
+    let row: BenchRow = {
+      case: c.name, backend: kit.backend, threads: kit.threads, secondsMedian: kit.seconds, gflops: gflop / kit.seconds,
+      gflopPerIteration: gflop, batch: c.batch, sizeLr: c.sizeLr, repeats,
+    };
+    if (python) {
+      const t = await runTorch(python, c, workers, repeats);
+      row = {
+        ...row,
+        torch: { secondsMedian: t.secondsMedian, gflops: gflop / t.secondsMedian, layout: t.layout, threads: t.threads, version: t.torch },
+        ratio: t.secondsMedian / kit.seconds,
+      };
+    }
+    if (notes.length) row = { ...row, note: notes.join('; ') };
+    rows.push(row);
+  }
+  return rows;
+}
+
+/** A plain-text table of bench rows. */
+export function formatBenchTable(rows: readonly BenchRow[]): string {
+  const head = ['case', 'backend', 'threads', 's/iter', 'GFLOP/s', 'torch s/iter', 'torch GFLOP/s', 'torch layout', 'ratio', 'note'];
+  const body = rows.map((r) => [
+    r.case, r.backend, String(r.threads), r.secondsMedian.toFixed(3), r.gflops.toFixed(1),
+    r.torch ? r.torch.secondsMedian.toFixed(3) : '-', r.torch ? r.torch.gflops.toFixed(1) : '-',
+    r.torch ? `${r.torch.layout} (${r.torch.threads} thr)` : '-', r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : '-', r.note ?? '',
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => cells.map((x, i) => x.padEnd(widths[i])).join('  ').trimEnd();
+  return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n');
+}

@@ -1,0 +1,88 @@
+/**
+ * RCAN (Zhang et al. 2018), BasicSR layout (spec/architectures.md section 3).
+ * Taps: 'head' (conv_first output), 'body.{g}' (residual group g output), 'body.out' (conv_after_body + skip).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { Scale, TapName } from '../types';
+import type { Rng } from '../util/rng';
+import { type ChannelAttentionWeights, channelAttention } from './layers/channel-attention';
+import { conv2dBias } from './layers/conv';
+import { addMean, subtractMean } from './layers/mean-shift';
+import { type ConvWeights, ParamBuilder } from './layers/param-builder';
+import { selectTaps } from './layers/taps';
+import { makeUpsample, upsample } from './layers/upsample';
+import type { ForwardResult, RcanConfig, SRNet } from './types';
+
+const IMG_RANGE = 255;
+
+type Rcab = { conv1: ConvWeights; conv2: ConvWeights; ca: ChannelAttentionWeights };
+type Group = { rcabs: Rcab[]; conv: ConvWeights };
+
+export function rcanTaps(cfg: RcanConfig): TapName[] {
+  return ['head', ...Array.from({ length: cfg.groups }, (_, g) => `body.${g}`), 'body.out'];
+}
+
+/** Builds an RCAN with fresh weights drawn from `rng` (validate `cfg` first: see build.ts). */
+export function buildRcan(cfg: RcanConfig, scale: Scale, rng: Rng): SRNet {
+  const pb = new ParamBuilder(rng);
+  try {
+    const c = cfg.feats;
+    const cr = Math.floor(c / cfg.reduction);
+    const convFirst = pb.conv('conv_first', 3, 3, c);
+    const groups: Group[] = [];
+    for (let g = 0; g < cfg.groups; g++) {
+      const rcabs: Rcab[] = [];
+      for (let b = 0; b < cfg.blocks; b++) {
+        const k = `body.${g}.residual_group.${b}.rcab`;
+        rcabs.push({
+          conv1: pb.conv(`${k}.0`, 3, c, c),
+          conv2: pb.conv(`${k}.2`, 3, c, c),
+          ca: { down: pb.conv(`${k}.3.attention.1`, 1, c, cr), up: pb.conv(`${k}.3.attention.3`, 1, cr, c) },
+        });
+      }
+      groups.push({ rcabs, conv: pb.conv(`body.${g}.conv`, 3, c, c) });
+    }
+    const convAfterBody = pb.conv('conv_after_body', 3, c, c);
+    const ups = makeUpsample(pb, 'upsample', scale, c);
+    const convLast = pb.conv('conv_last', 3, c, 3);
+    const taps = rcanTaps(cfg);
+    let disposed = false;
+
+    return {
+      arch: cfg,
+      scale,
+      taps,
+      params: pb.params,
+      forward(lr: tf.Tensor4D, opts?: { readonly taps?: readonly TapName[] }): ForwardResult {
+        const want = selectTaps(taps, opts?.taps);
+        return tf.tidy(() => {
+          const features: Record<TapName, tf.Tensor4D> = {};
+          const s = conv2dBias(subtractMean(lr, IMG_RANGE), convFirst);
+          if (want.has('head')) features.head = s;
+          let x = s;
+          groups.forEach((grp, g) => {
+            let y = x;
+            for (const b of grp.rcabs) {
+              const t = channelAttention(conv2dBias(tf.relu(conv2dBias(y, b.conv1)), b.conv2), b.ca);
+              y = tf.add<tf.Tensor4D>(y, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
+            }
+            x = tf.add<tf.Tensor4D>(conv2dBias(y, grp.conv), x);
+            if (want.has(`body.${g}`)) features[`body.${g}`] = x;
+          });
+          const r = tf.add<tf.Tensor4D>(conv2dBias(x, convAfterBody), s);
+          if (want.has('body.out')) features['body.out'] = r;
+          const out = addMean(conv2dBias(upsample(r, ups), convLast), IMG_RANGE);
+          return { out, features };
+        });
+      },
+      dispose(): void {
+        if (disposed) return;
+        disposed = true;
+        pb.dispose();
+      },
+    };
+  } catch (e) {
+    pb.dispose();
+    throw e;
+  }
+}

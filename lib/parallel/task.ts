@@ -1,0 +1,50 @@
+/**
+ * The contract between the data-parallel pool and the model/loss it trains. A task module exports
+ * `createTask(config)`; every worker loads the module and builds its own copy of the task.
+ */
+import type * as tf from '@tensorflow/tfjs';
+
+/**
+ * Where a share sits: the caller's per-step JSON `context` (e.g. `{ step, seed }`, identical on every worker)
+ * plus this share's place in the whole batch, so a task can make results independent of the worker count.
+ */
+export type ShareInfo = {
+  readonly context: TaskConfig;
+  /** Global index (within the step's whole batch) of this share's first row. */
+  readonly sampleOffset: number;
+  /** Rows in the whole batch of this step, over all workers. */
+  readonly batchSizeTotal: number;
+};
+
+/** What `terms` gets besides the inputs (absent for callers that do not use the extended protocol). */
+export type TermsCall = ShareInfo & {
+  /** Term group of a multi-phase step (`DataParallelTrainer.step(..., { groups })`); undefined = all terms. */
+  readonly group?: number;
+  /** What `prepare` returned for these inputs (undefined when the task has no `prepare`). */
+  readonly prep?: tf.TensorContainer;
+};
+
+/** A model plus loss, as one worker sees it. */
+export interface TrainTask {
+  /** Trainable variables in a fixed order; gradients and weights travel in this order. */
+  readonly variables: tf.Variable[];
+  /**
+   * Optional: runs once per step and share, outside the gradient tape, before `terms` (teacher targets,
+   * sampled augmentations). The worker keeps the result for every phase of the step, then disposes it.
+   */
+  prepare?(inputs: Record<string, tf.Tensor>, share: ShareInfo): tf.TensorContainer;
+  /**
+   * Named scalar loss terms for a share of the batch (each a mean over that share); the optimised
+   * total is their sum. Runs inside the gradient tape; the pool disposes what it returns.
+   */
+  terms(inputs: Record<string, tf.Tensor>, call?: TermsCall): Record<string, tf.Scalar>;
+  /** Optional: once per step after the update(s) and the EMA, with the step's context (same on every worker). */
+  afterStep?(context: TaskConfig): void;
+  dispose(): void;
+}
+
+/** What a task module must export. `config` is plain JSON (it crosses the thread boundary). */
+export type CreateTask = (config: TaskConfig) => Promise<TrainTask>;
+
+/** JSON values only. */
+export type TaskConfig = { readonly [key: string]: unknown };
