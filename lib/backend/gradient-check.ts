@@ -10,6 +10,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Rng } from '../util/rng';
+import { buildModel } from '../models/build';
+import { gelu } from '../models/layers/gelu';
+import { pixelShuffle } from '../models/layers/pixel-shuffle';
+import { relativePositionIndex } from '../models/layers/relative-position';
+import { roll } from '../models/layers/roll';
+import type { ArchConfig } from '../models/types';
+import type { Scale } from '../types';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
 
 export interface KernelCheckRow {
@@ -295,14 +302,6 @@ function networkCase(
 const conv = (x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor4D =>
   tf.add(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same'), b) as tf.Tensor4D;
 
-/** Pixel shuffle as reshape -> transpose -> reshape, channel c*r*r + i*r + j -> (c; row i, column j). */
-export function pixelShuffle(x: tf.Tensor, r: number): tf.Tensor4D {
-  const [n, h, w, cr2] = x.shape;
-  const c = cr2 / (r * r);
-  const t = tf.transpose(tf.reshape(x, [n, h, w, c, r, r]), [0, 1, 4, 2, 5, 3]);
-  return tf.reshape(t, [n, h * r, w * r, c]);
-}
-
 /** EDSR-like: head conv, one residual block (scaled 0.1), x2 pixel-shuffle upsampler, tail conv 64->3. */
 export function edsrCase(rng: Rng, feats = 16, batch = 2, size = 7): KernelCase {
   const c = feats;
@@ -350,43 +349,10 @@ function layerNorm(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor): tf.Tensor {
   return tf.add(tf.mul(tf.mul(d, tf.rsqrt(tf.add(v, 1e-5))), gamma), beta);
 }
 
-/** Exact GELU 0.5 x (1 + erf(x / sqrt 2)). */
-export function gelu(x: tf.Tensor): tf.Tensor {
-  return tf.mul(tf.mul(x, 0.5), tf.add(tf.erf(tf.mul(x, Math.SQRT1_2)), 1));
-}
-
-/** Roll along an axis by `shift` (positive moves elements to higher indices), via slice + concat. */
-export function roll(x: tf.Tensor, shift: number, axis: number): tf.Tensor {
-  const n = x.shape[axis];
-  const s = ((shift % n) + n) % n;
-  if (s === 0) return x;
-  const begin = x.shape.map(() => 0);
-  const size = x.shape.map(() => -1);
-  const tailBegin = [...begin];
-  tailBegin[axis] = n - s;
-  const headSize = [...size];
-  headSize[axis] = n - s;
-  return tf.concat([tf.slice(x, tailBegin, size), tf.slice(x, begin, headSize)], axis);
-}
-
 function dense2d(x: tf.Tensor, w: tf.Tensor, b: tf.Tensor): tf.Tensor {
   const lead = x.shape.slice(0, -1);
   const y = tf.add(tf.matMul(tf.reshape(x, [-1, x.shape[x.shape.length - 1]]) as tf.Tensor2D, w as tf.Tensor2D), b);
   return tf.reshape(y, [...lead, w.shape[1] as number]);
-}
-
-/** Relative-position index for a ws x ws window, flattened [T*T] into a (2ws-1)^2 table. */
-function relativeIndex(ws: number): Int32Array {
-  const t = ws * ws;
-  const idx = new Int32Array(t * t);
-  for (let a = 0; a < t; a++) {
-    for (let b = 0; b < t; b++) {
-      const dy = Math.floor(a / ws) - Math.floor(b / ws) + ws - 1;
-      const dx = (a % ws) - (b % ws) + ws - 1;
-      idx[a * t + b] = dy * (2 * ws - 1) + dx;
-    }
-  }
-  return idx;
 }
 
 /** Shifted-window Swin block: LN, window attention with a gathered relative bias table, LN, GELU MLP. */
@@ -403,7 +369,7 @@ export function swinCase(rng: Rng, c = 12, heads = 3, ws = 4, size = 8, batch = 
     fc1W: { shape: [c, 2 * c], scale: Math.sqrt(1 / c) }, fc1B: { shape: [2 * c], scale: 0.1 },
     fc2W: { shape: [2 * c, c], scale: Math.sqrt(1 / (2 * c)) }, fc2B: { shape: [c], scale: 0.1 },
   };
-  const relIdx = relativeIndex(ws);
+  const relIdx = relativePositionIndex(ws);
   const nw = (size / ws) * (size / ws);
   const bw = batch * nw;
   return networkCase(rng, 'net:swin-block', `x ${batch}x${size}x${size}x${c}, win ${ws}, shift ${shift}, ${heads} heads`,
@@ -432,8 +398,53 @@ export function swinCase(rng: Rng, c = 12, heads = 3, ws = 4, size = 8, batch = 
     });
 }
 
+/**
+ * A full training step's gradients of a real kit network (lib/models): L1 loss against a random target,
+ * gradient of every variable. Weights come from the seeded builder, so both backends see the same net.
+ */
+export function modelStepCase(rng: Rng, arch: ArchConfig, scale: Scale, batch = 2, size = 8): KernelCase {
+  const seed = rng.int(1 << 30);
+  const lr = randomInput(rng, [batch, size, size, 3], 0.25);
+  const hr = randomInput(rng, [batch, size * scale, size * scale, 3], 0.25);
+  return {
+    kernel: `step:${arch.arch}`,
+    shape: `${JSON.stringify(arch)} x${scale}, lr ${batch}x${size}x${size}x3`,
+    inputs: [lr, hr],
+    compute: ([x, y]) => {
+      const net = buildModel(arch, scale, { seed });
+      try {
+        const vars = [...net.params.values()];
+        const { value, grads } = tf.variableGrads(
+          () => tf.mean(tf.abs(tf.sub(net.forward(x as tf.Tensor4D).out, y))) as tf.Scalar,
+          vars,
+        );
+        return [value, ...vars.map((v) => grads[v.name])];
+      } finally {
+        net.dispose();
+      }
+    },
+  };
+}
+
+/** Tiny EDSR, RCAN and SwinIR: every kernel a training step of each backbone needs, end to end. */
+export function modelStepCases(rng: Rng): KernelCase[] {
+  return [
+    modelStepCase(rng, { arch: 'edsr', feats: 8, blocks: 2, resScale: 0.1 }, 2),
+    modelStepCase(rng, { arch: 'edsr', feats: 8, blocks: 1, resScale: 1 }, 4, 1, 7),
+    modelStepCase(rng, { arch: 'rcan', feats: 16, groups: 2, blocks: 2, reduction: 4, resScale: 1 }, 3),
+    modelStepCase(rng, {
+      arch: 'swinir', embedDim: 12, depths: [2, 2], heads: [3, 3], windowSize: 4, mlpRatio: 2,
+      upsampler: 'pixelshuffle', upsampleFeats: 8,
+    }, 2, 2, 8),
+    modelStepCase(rng, {
+      arch: 'swinir', embedDim: 12, depths: [2], heads: [2], windowSize: 4, mlpRatio: 2,
+      upsampler: 'pixelshuffledirect', upsampleFeats: 8,
+    }, 3, 1, 6),
+  ];
+}
+
 export function networkCases(rng: Rng): KernelCase[] {
-  return [edsrCase(rng), rcabCase(rng), swinCase(rng)];
+  return [edsrCase(rng), rcabCase(rng), swinCase(rng), ...modelStepCases(rng)];
 }
 
 /** All randomised cases; `cases` scales how many of each kernel family. */

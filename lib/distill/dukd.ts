@@ -1,0 +1,179 @@
+/**
+ * DUKD, data upcycling KD (spec/methods.md section 7), and the engine AugKD reuses (augkd.ts).
+ *
+ * Per iteration, with s = scale and p = LR patch side (prepare, outside the tape):
+ *  - kd target T(x);
+ *  - zoom-in: the HR patch (s·p square) is an s×s grid of p×p cells; `tiles` distinct cells are drawn once per
+ *    iteration from stepRng(ctx, 'dukd/zoom-in-cells') (the same cells for every image and every worker) and
+ *    cut from every image; tiles are stacked cell-major along the batch ([cell0 of all B; cell1 of all B; ...]).
+ *    Teacher target T(z) on the clean tiles; student input A(z), where A's flags are drawn per tile from
+ *    sampleRng(ctx, 'dukd/zoom-in-aug', b) (global sample b, one draw of 4 flags per tile in cell order);
+ *  - zoom-out: d = down_s(x) (MATLAB bicubic, imresizeTensor(x, 1/s)); teacher T(d); student input d, or A(d)
+ *    with `augmentZoomOut` (flags from sampleRng(ctx, 'dukd/zoom-out-aug', b)).
+ * Terms (inside the tape), each already weighted:
+ *    rec    = w.rec   · L1(S(x), y)
+ *    kd     = w.kd    · L1(S(x), T(x))
+ *    zi     = w.zi    · L1(A⁻¹(S(A(z))), T(z))                [zoomIn]
+ *    zo_rec = w.zoRec · L1(A⁻¹(S(A(d))), x)                   [zoomOut; A = identity unless augmentZoomOut]
+ *    zo_kd  = w.zoKd  · L1(A⁻¹(S(A(d))), T(d))                [zoomOut]
+ * The teacher never sees augmented inputs (7.4). All terms are element means with the same number of elements
+ * per sample, so the method is worker-count invariant (method.ts).
+ * updateMode 'twoStepAccumulate' exposes termGroups [[rec, kd], [zi, zo_rec, zo_kd]] (spec 7.5); the trainer
+ * runs the steps (method.ts `TermGroups`).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { type AugFlags, applyAug, IDENTITY_AUG, invertAug, sampleAugFlags } from '../augment/invertible';
+import { imresizeTensor } from '../data/bicubic';
+import { l1 } from '../losses/pixel';
+import type { SRBatch } from '../types';
+import type { Rng } from '../util/rng';
+import type { MethodKind, MethodOf, UpcyclingOptions } from './config';
+import { assertStepContext, type DistillMethod, type StepContext, needTeacher, sampleRng, stepRng } from './method';
+
+/** Absolute weight of every DUKD-engine term. */
+export type UpcyclingWeights = {
+  readonly rec: number;
+  readonly kd: number;
+  readonly zi: number;
+  readonly zoRec: number;
+  readonly zoKd: number;
+};
+
+export type UpcyclingPrep = {
+  /** T(x) */
+  kdTarget: tf.Tensor4D;
+  /** zoom-in: student input A(z) [n·B,p,p,3], teacher target T(z), per-tile flags; absent without zoomIn */
+  zi?: { input: tf.Tensor4D; target: tf.Tensor4D; flags: AugFlags[] };
+  /** zoom-out: student input (A(d) or d), teacher target T(d), per-sample flags; absent without zoomOut */
+  zo?: { input: tf.Tensor4D; target: tf.Tensor4D; flags: AugFlags[] };
+  /** The zoom-in grid cells of this iteration (row-major indices into the s×s grid). */
+  cells: number[];
+};
+
+/** `n` distinct cells out of `count`, in draw order (partial Fisher-Yates). */
+export function drawCells(rng: Rng, count: number, n: number): number[] {
+  if (!Number.isInteger(n) || n < 1 || n > count) throw new Error(`tiles must be an integer in 1..${count} (got ${n})`);
+  const pool = Array.from({ length: count }, (_, i) => i);
+  for (let i = 0; i < n; i++) {
+    const j = i + rng.int(count - i);
+    [pool[i], pool[j]] = [pool[j], pool[i]];
+  }
+  return pool.slice(0, n);
+}
+
+/** Cuts the `cells` (row-major in an s×s grid of p×p tiles) from every image of hr, cell-major along the batch. */
+export function cutTiles(hr: tf.Tensor4D, p: number, cells: readonly number[]): tf.Tensor4D {
+  const [b, h, w, c] = hr.shape;
+  const s = h / p;
+  if (h !== w || !Number.isInteger(s)) throw new Error(`cutTiles: HR ${h}x${w} is not an s×s grid of ${p}-px tiles`);
+  return tf.tidy(() =>
+    tf.concat(
+      cells.map((cell) => tf.slice(hr, [0, Math.floor(cell / s) * p, (cell % s) * p, 0], [b, p, p, c])),
+      0,
+    ),
+  );
+}
+
+const identity = (n: number): AugFlags[] => Array.from({ length: n }, () => ({ ...IDENTITY_AUG }));
+
+function geometry(batch: SRBatch): { b: number; p: number; s: number } {
+  const [b, p, pw] = batch.lr.shape;
+  const [hb, hp, hpw] = batch.hr.shape;
+  if (p !== pw || hp !== hpw) throw new Error(`DUKD needs square patches (lr ${p}x${pw}, hr ${hp}x${hpw})`);
+  const s = hp / p;
+  if (hb !== b || !Number.isInteger(s) || s < 2) {
+    throw new Error(`DUKD: hr [${batch.hr.shape}] is not an integer upscale of lr [${batch.lr.shape}]`);
+  }
+  return { b, p, s };
+}
+
+/** The upcycling engine behind DUKD and AugKD. `opts` and `w` are read, never written. */
+export function upcyclingMethod(
+  id: MethodKind & ('dukd' | 'augkd'),
+  config: MethodOf<'dukd'> | MethodOf<'augkd'>,
+  opts: UpcyclingOptions,
+  w: UpcyclingWeights,
+): DistillMethod<UpcyclingPrep> {
+  const first = ['rec', 'kd'];
+  const second = [...(opts.zoomIn ? ['zi'] : []), ...(opts.zoomOut ? ['zo_rec', 'zo_kd'] : [])];
+  const termNames = [...first, ...second];
+  const termGroups = opts.updateMode === 'twoStepAccumulate' && second.length > 0 ? [first, second] : [termNames];
+  const sampling = { prob: opts.augProb, colorInvert: opts.colorInvert };
+  const legacy = { legacyInverseOrder: opts.legacyInverseOrder };
+
+  return {
+    id,
+    config,
+    requiresTeacher: true,
+    auxModels: [],
+    termNames,
+    termGroups,
+    prepare(batch: SRBatch, nets, ctx: StepContext): UpcyclingPrep {
+      const teacher = needTeacher(nets.teacher, id);
+      const { b, p, s } = geometry(batch);
+      assertStepContext(ctx, b);
+      if (nets.student.scale !== s) throw new Error(`${id}: student scale ${nets.student.scale} but batch is x${s}`);
+      const cells = opts.zoomIn ? drawCells(stepRng(ctx, 'dukd/zoom-in-cells'), s * s, opts.tiles) : [];
+      const flagsFor = (purpose: string, perSample: number): AugFlags[] => {
+        const out: AugFlags[] = new Array<AugFlags>(b * perSample);
+        for (let i = 0; i < b; i++) {
+          const rng = sampleRng(ctx, purpose, i);
+          for (let j = 0; j < perSample; j++) out[j * b + i] = sampleAugFlags(rng, sampling);
+        }
+        return out;
+      };
+      if (opts.zoomOut && p % s !== 0) throw new Error(`${id}: zoom-out needs the LR patch side (${p}) divisible by the scale (${s})`);
+      return tf.tidy(() => {
+        const prep: UpcyclingPrep = { kdTarget: teacher.forward(batch.lr).out, cells };
+        if (opts.zoomIn) {
+          const z = cutTiles(batch.hr, p, cells);
+          const flags = opts.invAug ? flagsFor('dukd/zoom-in-aug', cells.length) : identity(z.shape[0]);
+          prep.zi = { input: opts.invAug ? applyAug(z, flags) : z, target: teacher.forward(z).out, flags };
+        }
+        if (opts.zoomOut) {
+          const d = imresizeTensor(batch.lr, 1 / s);
+          const aug = opts.invAug && opts.augmentZoomOut;
+          const flags = aug ? flagsFor('dukd/zoom-out-aug', 1) : identity(b);
+          prep.zo = { input: aug ? applyAug(d, flags) : d, target: teacher.forward(d).out, flags };
+        }
+        return prep;
+      });
+    },
+    terms(nets, batch, prep, o = {}) {
+      const want = (name: string): boolean => (o.group === undefined ? termNames : termGroups[o.group] ?? []).includes(name);
+      if (o.group !== undefined && termGroups[o.group] === undefined) {
+        throw new Error(`${id}: no term group ${o.group} (have ${termGroups.length})`);
+      }
+      return tf.tidy(() => {
+        const out: Record<string, tf.Scalar> = {};
+        const student = nets.student;
+        const weighted = (k: number, x: tf.Scalar): tf.Scalar => tf.mul(k, x) as tf.Scalar;
+        if (want('rec') || want('kd')) {
+          const sr = student.forward(batch.lr).out;
+          if (want('rec')) out.rec = weighted(w.rec, l1(sr, batch.hr));
+          if (want('kd')) out.kd = weighted(w.kd, l1(sr, prep.kdTarget));
+        }
+        if (want('zi')) {
+          if (!prep.zi) throw new Error(`${id}: prep has no zoom-in stream`);
+          let o2 = student.forward(prep.zi.input).out;
+          if (opts.invAug) o2 = invertAug(o2, prep.zi.flags, legacy);
+          out.zi = weighted(w.zi, l1(o2, prep.zi.target));
+        }
+        if (want('zo_rec') || want('zo_kd')) {
+          if (!prep.zo) throw new Error(`${id}: prep has no zoom-out stream`);
+          let o3 = student.forward(prep.zo.input).out;
+          if (opts.invAug && opts.augmentZoomOut) o3 = invertAug(o3, prep.zo.flags, legacy);
+          if (want('zo_rec')) out.zo_rec = weighted(w.zoRec, l1(o3, batch.lr));
+          if (want('zo_kd')) out.zo_kd = weighted(w.zoKd, l1(o3, prep.zo.target));
+        }
+        return out;
+      });
+    },
+  };
+}
+
+/** DUKD: w_rec on both reconstruction terms, w_kd on every teacher term (7.3). */
+export function dataUpcycling(cfg: MethodOf<'dukd'>): DistillMethod<UpcyclingPrep> {
+  const { recWeight: rec, kdWeight: kd } = cfg;
+  return upcyclingMethod('dukd', cfg, cfg, { rec, kd, zi: kd, zoRec: rec, zoKd: kd });
+}

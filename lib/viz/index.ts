@@ -1,0 +1,3 @@
+// Plot and table helpers (plotly specs rendered offline; HTML and terminal tables).
+export * from './plot';
+export * from './table';

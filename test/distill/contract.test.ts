@@ -1,0 +1,120 @@
+/**
+ * The method contract suite (STYLE.md section 8) over METHOD_SMOKE_CONFIGS, with tiny real EDSR nets:
+ * JSON round trip, finite scalar terms, gradients reach exactly trainable() (teacher frozen), term groups,
+ * flat tensor count, and worker-count invariance (one share of 4 = share-weighted mean of two shares of 2).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildMethod } from '../../lib/distill/build';
+import { assertMethodConfig, METHOD_SMOKE_CONFIGS } from '../../lib/distill/config';
+import { type DistillMethod, type MethodNets, type StepContext, trainableVariables } from '../../lib/distill/method';
+import { buildModel } from '../../lib/models/build';
+import type { SRNet } from '../../lib/models/types';
+import type { SRBatch } from '../../lib/types';
+
+let student: SRNet;
+let teacher: SRNet;
+let nets: MethodNets;
+let lr: tf.Tensor4D;
+let hr: tf.Tensor4D;
+
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  student = buildModel({ arch: 'edsr', feats: 4, blocks: 1, resScale: 1 }, 2, { seed: 1 });
+  teacher = buildModel({ arch: 'edsr', feats: 6, blocks: 2, resScale: 1 }, 2, { seed: 2 });
+  nets = { student, teacher, aux: {} };
+  lr = tf.randomUniform([4, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
+  hr = tf.randomUniform([4, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
+});
+afterAll(() => {
+  tf.dispose([lr, hr]);
+  student.dispose();
+  teacher.dispose();
+});
+
+const ctxOf = (step: number, sampleOffset: number): StepContext => ({ step, seed: 7, sampleOffset, batchSizeTotal: 4 });
+
+/** Terms and named gradients of the summed terms for a share [start, start + size) of the batch. */
+function share(m: DistillMethod, step: number, start: number, size: number, group?: number) {
+  const batch: SRBatch = { lr: tf.slice(lr, [start], [size]), hr: tf.slice(hr, [start], [size]) };
+  const prep = m.prepare(batch, nets, ctxOf(step, start));
+  try {
+    let terms: Record<string, tf.Scalar> = {};
+    const { value, grads } = tf.variableGrads(() => {
+      terms = m.terms(nets, batch, prep, group === undefined ? {} : { group });
+      for (const t of Object.values(terms)) tf.keep(t);
+      return tf.addN(Object.values(terms)) as tf.Scalar;
+    });
+    const termValues = Object.fromEntries(Object.entries(terms).map(([k, v]) => [k, v.dataSync()[0]]));
+    const gradValues = Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, Array.from(g.dataSync())]));
+    const ranks = Object.values(terms).map((t) => t.rank);
+    tf.dispose([value, grads, terms]);
+    return { termValues, gradValues, ranks };
+  } finally {
+    tf.dispose([prep, batch]);
+  }
+}
+
+describe.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('contract: %s', (_name, config) => {
+  it('config is valid and survives a JSON round trip', () => {
+    const back = JSON.parse(JSON.stringify(config)) as unknown;
+    expect(back).toEqual(config);
+    assertMethodConfig(back);
+    const m = buildMethod(back);
+    expect(m.termNames).toEqual(buildMethod(config).termNames);
+    expect(m.id).toBe(config.kind);
+    expect(m.termGroups.flat()).toEqual(m.termNames);
+  });
+
+  it('terms are finite scalars named termNames; gradients reach exactly trainable() (teacher frozen)', () => {
+    const m = buildMethod(config);
+    const r = share(m, 0, 0, 4);
+    expect(Object.keys(r.termValues)).toEqual(m.termNames);
+    expect(r.ranks.every((k) => k === 0)).toBe(true);
+    expect(Object.values(r.termValues).every(Number.isFinite)).toBe(true);
+    const want = trainableVariables(m, nets).map((v) => v.name).sort();
+    expect(want).toEqual(Array.from(student.params.values()).map((v) => v.name).sort());
+    expect(Object.keys(r.gradValues).sort()).toEqual(want);
+    const teacherNames = new Set(Array.from(teacher.params.values()).map((v) => v.name));
+    expect(Object.keys(r.gradValues).some((k) => teacherNames.has(k))).toBe(false);
+    expect(Object.values(r.gradValues).every((g) => g.every(Number.isFinite))).toBe(true);
+  });
+
+  it('each term group computes exactly its terms', () => {
+    const m = buildMethod(config);
+    m.termGroups.forEach((names, g) => {
+      const r = share(m, 1, 0, 2, g);
+      expect(Object.keys(r.termValues)).toEqual(names);
+    });
+  });
+
+  it('tensor count stays flat across repeated prepare + terms + gradient + dispose', () => {
+    const m = buildMethod(config);
+    share(m, 0, 0, 4); // warm-up
+    const before = tf.memory().numTensors;
+    share(m, 1, 0, 4);
+    share(m, 2, 0, 4);
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  it('worker invariance: one share of 4 = size-weighted mean of shares of 2 (+2), and of 1 + 3', () => {
+    const m = buildMethod(config);
+    for (const step of [5]) {
+      const full = share(m, step, 0, 4);
+      for (const cut of [2, 1]) {
+        const a = share(m, step, 0, cut);
+        const b = share(m, step, cut, 4 - cut);
+        const wa = cut / 4;
+        const wb = 1 - wa;
+        for (const k of Object.keys(full.termValues)) {
+          expect(wa * a.termValues[k] + wb * b.termValues[k]).toBeCloseTo(full.termValues[k], 5);
+        }
+        for (const k of Object.keys(full.gradValues)) {
+          const g = full.gradValues[k];
+          const scale = Math.max(1e-3, ...g.map(Math.abs));
+          g.forEach((v, i) => expect(Math.abs(wa * a.gradValues[k][i] + wb * b.gradValues[k][i] - v) / scale).toBeLessThan(1e-4));
+        }
+      }
+    }
+  });
+});
