@@ -38,3 +38,21 @@ export { ssimY } from './metrics/ssim';
 export { PAPER_Y, describeProtocol, scorePair, type EvalProtocol } from './metrics/protocol';
 export { evaluate, evaluateOutputs, toCsv, type EvalResult, type EvalRow } from './eval/evaluate';
 export { upscaleTiled } from './eval/tiled';
+
+// configs, training, runs
+export type { TrainConfig, DeepPartial } from './config/train';
+export { PRESETS, PRESET_NAMES, trainPreset, type PresetName } from './config/presets';
+export { resolveTrain, parseTrainConfig, assertTrainConfig } from './config/resolve';
+export { configHash, runId } from './config/hash';
+export { diffConfigs, formatChanges } from './config/diff';
+export { train, type TrainOptions, type TrainProgressEvent } from './train/trainer';
+export { Run, openRun, type RunResults } from './train/run';
+
+// distillation methods
+export type { MethodConfig } from './distill/config';
+export { defaultMethodConfig, methodPreset, METHOD_SMOKE_CONFIGS } from './distill/config';
+export { buildMethod } from './distill/build';
+export { describeFormula } from './distill/formula';
+export { l1 } from './losses/pixel';
+export { affinityL1 } from './losses/affinity';
+export { applyAug, invertAug, sampleAugFlags, allAugFlags } from './augment/invertible';

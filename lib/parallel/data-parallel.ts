@@ -114,8 +114,8 @@ class WorkerHandle {
       const p = this.pending.get(r.id);
       if (!p) return;
       this.pending.delete(r.id);
-      if (r.ok) p.resolve(r.value);
-      else p.reject(new Error(`worker ${this.index}: ${r.error}`));
+      if (r.ok === true) p.resolve(r.value);
+      else if (r.ok === false) p.reject(new Error(`worker ${this.index}: ${r.error}`)); // explicit: tslab compiles non-strict
     });
     worker.on('error', (e) => this.fail(`worker ${this.index} crashed: ${e && e.message ? e.message : String(e)}`));
     worker.on('exit', (code) => this.fail(`worker ${this.index} exited (code ${code})`));

@@ -1,0 +1,77 @@
+/**
+ * `srkd train --config FILE.json [--resume] [--workers N] [--steps N] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]`
+ * Config files are JSON (optionally `"preset": "paper" | "quick" | "smoke"` as the base), validated with errors
+ * that name the bad key and value. Ctrl-C stops after the current step and writes a checkpoint (twice: exit).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Command } from '../command';
+import { numberArg, stringArg, UsageError } from '../command';
+import { parseTrainConfig } from '../../config/resolve';
+import { train } from '../../train/trainer';
+
+export const trainCommand: Command = {
+  name: 'train',
+  summary: 'train a student (scratch / KD / FAKD / DUKD / AugKD) from a JSON config; resumable',
+  usage: [
+    '--config FILE.json [--resume] [--workers N] [--steps N] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]',
+    '  --config FILE    JSON config: a TrainConfig, or overrides of a preset ("preset": "paper" | "quick" | "smoke"; default paper)',
+    '  --resume         continue the newest checkpoint of this config\'s run (without it, a run that has checkpoints is refused)',
+    '  --workers N      data-parallel worker threads (default: config.workers, else one per core)',
+    '  --steps N        total steps (overrides config.totalSteps; a finished run can be extended with --resume)',
+    '  --runs-dir DIR   where run directories go (default ./runs)',
+    '  --run-dir DIR    use exactly this run directory',
+    '  --json           one JSON progress event per line on stdout, then the results',
+    '  --quiet          no progress line',
+  ].join('\n'),
+  options: {
+    config: { type: 'string' }, resume: { type: 'boolean' }, workers: { type: 'string' }, steps: { type: 'string' },
+    'runs-dir': { type: 'string' }, 'run-dir': { type: 'string' }, quiet: { type: 'boolean' },
+  },
+  async run(args) {
+    const file = stringArg(args, 'config');
+    if (!fs.existsSync(file)) throw new UsageError(`--config: ${file} does not exist`);
+    const cfg = parseTrainConfig(fs.readFileSync(file, 'utf8'), undefined, file);
+    const intArg = (key: string): number | undefined => {
+      if (args.values[key] === undefined) return undefined;
+      const n = numberArg(args, key);
+      if (!Number.isInteger(n) || n < 1) throw new UsageError(`--${key} must be an integer >= 1 (got ${String(args.values[key])})`);
+      return n;
+    };
+    const json = Boolean(args.values.json);
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSigint = (): void => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      process.stderr.write('\nsrkd train: stopping after this step (checkpoint follows); Ctrl-C again to quit at once\n');
+      controller.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const run = await train(cfg, {
+        resume: args.values.resume ? 'latest' : 'none',
+        workers: intArg('workers'),
+        totalSteps: intArg('steps'),
+        runsDir: typeof args.values['runs-dir'] === 'string' ? path.resolve(args.values['runs-dir']) : undefined,
+        runDir: typeof args.values['run-dir'] === 'string' ? path.resolve(args.values['run-dir']) : undefined,
+        quiet: Boolean(args.values.quiet) || json,
+        signal: controller.signal,
+        onProgress: json ? (e) => process.stdout.write(JSON.stringify({ event: 'progress', ...e }) + '\n') : undefined,
+        log: json ? (line) => process.stderr.write(`srkd: ${line}\n`) : undefined,
+      });
+      try {
+        if (json) process.stdout.write(JSON.stringify({ event: 'results', dir: run.dir, ...run.results }) + '\n');
+        else {
+          const best = run.results.best ? `, best ${run.results.best.set} ${run.results.best.psnr.toFixed(3)} dB at step ${run.results.best.step}` : '';
+          process.stdout.write(`${run.results.status} ${run.id} at step ${run.results.step}/${run.results.totalSteps}${best}\n  ${run.dir}\n`);
+        }
+        return run.results.status === 'completed' ? 0 : 130;
+      } finally {
+        run.dispose();
+      }
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  },
+};

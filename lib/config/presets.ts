@@ -1,0 +1,117 @@
+/**
+ * Training presets (STYLE.md 2, 7):
+ *  - `paper`: the published protocol (spec/methods.md 1, 12.10): DIV2K, LR patch 48, batch 16, Adam (0.9, 0.99,
+ *    1e-8), 1e-4 x0.1 at 100k and 200k, 250k steps, EMA 0.999; EDSR 256x32 teacher -> 64x32 student at x4 with
+ *    DUKD's weights for that backbone/scale (defaultMethodConfig). Set `teacherWeights` to the converted teacher.
+ *  - `quick`: minutes on 2 CPU cores: the synthetic set, a 16x4 EDSR teacher and an 8x2 student at x2.
+ *  - `smoke`: seconds (tests, notebooks end to end): 4-feature, 1-block nets, 8-px patches, 4 steps.
+ * Per-method/backbone/scale loss weights come from lib/distill `defaultMethodConfig`; `trainPreset` rebuilds
+ * them when the method, the student or the scale changes.
+ */
+import { defaultMethodConfig, methodPreset, METHOD_KINDS, METHOD_PRESET_NAMES, type MethodKind, type MethodPresetName } from '../distill/config';
+import { ZOO } from '../models/zoo';
+import type { ArchConfig } from '../models/types';
+import type { Scale } from '../types';
+import type { TrainConfig } from './train';
+
+const paper: TrainConfig = {
+  scale: 4,
+  student: ZOO['edsr-student'].arch,
+  teacher: ZOO['edsr-teacher'].arch,
+  teacherWeights: null,
+  method: defaultMethodConfig('dukd', 'edsr', 4),
+  data: { kind: 'div2k', root: null, patchSizeLr: 48, batchSize: 16, augment: true, limit: null },
+  optim: { learningRate: 1e-4, betas: [0.9, 0.99], eps: 1e-8, milestones: [100_000, 200_000], gamma: 0.1 },
+  emaDecay: 0.999,
+  totalSteps: 250_000,
+  evalEverySteps: 5_000,
+  checkpointEverySteps: 5_000,
+  logEverySteps: 100,
+  keepCheckpoints: 3,
+  val: { sets: ['Set5', 'Set14'], root: null, limit: null },
+  seed: 0,
+  workers: null,
+};
+
+const quickStudent: ArchConfig = { arch: 'edsr', feats: 8, blocks: 2, resScale: 1 };
+const quick: TrainConfig = {
+  scale: 2,
+  student: quickStudent,
+  teacher: { arch: 'edsr', feats: 16, blocks: 4, resScale: 1 },
+  teacherWeights: null,
+  method: defaultMethodConfig('dukd', 'edsr', 2),
+  data: { kind: 'synthetic', root: null, patchSizeLr: 24, batchSize: 8, augment: true, limit: null },
+  // a short run: a larger rate and one decay, an EMA that can follow 300 steps
+  optim: { learningRate: 5e-4, betas: [0.9, 0.99], eps: 1e-8, milestones: [200], gamma: 0.1 },
+  emaDecay: 0.99,
+  totalSteps: 300,
+  evalEverySteps: 100,
+  checkpointEverySteps: 100,
+  logEverySteps: 10,
+  keepCheckpoints: 2,
+  val: { sets: ['synthetic'], root: null, limit: 4 },
+  seed: 0,
+  workers: null,
+};
+
+const smokeNet: ArchConfig = { arch: 'edsr', feats: 4, blocks: 1, resScale: 1 };
+const smoke: TrainConfig = {
+  scale: 2,
+  student: smokeNet,
+  teacher: smokeNet,
+  teacherWeights: null,
+  method: defaultMethodConfig('kd', 'edsr', 2),
+  data: { kind: 'synthetic', root: null, patchSizeLr: 8, batchSize: 2, augment: true, limit: null },
+  optim: { learningRate: 1e-3, betas: [0.9, 0.99], eps: 1e-8, milestones: [3], gamma: 0.5 },
+  emaDecay: 0.9,
+  totalSteps: 4,
+  evalEverySteps: 2,
+  checkpointEverySteps: 2,
+  logEverySteps: 1,
+  keepCheckpoints: 2,
+  val: { sets: ['synthetic'], root: null, limit: 2 },
+  seed: 0,
+  workers: null,
+};
+
+function deepFreeze<T>(v: T): T {
+  if (typeof v === 'object' && v !== null) {
+    for (const x of Object.values(v as object)) deepFreeze(x);
+    Object.freeze(v);
+  }
+  return v;
+}
+
+/** The named presets (frozen: `resolveTrain` copies, never writes). */
+export const PRESETS = deepFreeze({ paper, quick, smoke }) as { readonly paper: TrainConfig; readonly quick: TrainConfig; readonly smoke: TrainConfig };
+export type PresetName = keyof typeof PRESETS;
+export const PRESET_NAMES: readonly PresetName[] = ['paper', 'quick', 'smoke'];
+
+export interface TrainPresetOptions {
+  /** A method kind ('kd', 'dukd', ...) or a named method preset ('dukd-zi', 'dukd-release', ...). */
+  readonly method?: MethodKind | MethodPresetName;
+  readonly scale?: Scale;
+  readonly student?: ArchConfig;
+  /** null: no teacher (only for methods that need none). */
+  readonly teacher?: ArchConfig | null;
+}
+
+/**
+ * A preset with the method's weights for its student backbone and scale (spec 7.3, 11). A fresh object; pass it
+ * to `resolveTrain` as the base for further overrides.
+ */
+export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): TrainConfig {
+  if (!(PRESET_NAMES as readonly string[]).includes(name)) {
+    throw new Error(`preset must be one of ${PRESET_NAMES.join(', ')} (got ${JSON.stringify(name)})`);
+  }
+  const base = JSON.parse(JSON.stringify(PRESETS[name])) as TrainConfig;
+  const scale = opts.scale ?? base.scale;
+  const student = opts.student ?? base.student;
+  const kind = opts.method ?? base.method.kind;
+  let method;
+  if ((METHOD_KINDS as readonly string[]).includes(kind)) method = defaultMethodConfig(kind as MethodKind, student, scale);
+  else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
+  else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
+  const teacher = opts.teacher !== undefined ? opts.teacher : method.kind === 'scratch' ? null : base.teacher;
+  return { ...base, scale, student, teacher, method };
+}

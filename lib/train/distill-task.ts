@@ -1,0 +1,106 @@
+/**
+ * The data-parallel worker task behind `train()` (lib/parallel/task.ts contract): every worker builds the student,
+ * the frozen teacher (loading its weights) and the distillation method from the run's config, and returns the
+ * method's weighted terms for its share of the batch. `prepare` (teacher targets, upcycled inputs, sampled
+ * augmentations) runs outside the gradient tape with a StepContext keyed by the global sample index, so results
+ * do not depend on the worker count (lib/distill/method.ts).
+ *
+ * Task config (plain JSON): { train: TrainConfig, teacherWeights: absolute path | null }.
+ * Inputs per share: { lr: [n,p,p,3], hr: [n,sp,sp,3] }. Step context: { step, seed, batchSizeTotal }.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type * as tf from '@tensorflow/tfjs';
+import type { TrainConfig } from '../config/train';
+import { buildMethod } from '../distill/build';
+import { type MethodNets, type StepContext, trainableVariables } from '../distill/method';
+import { loadModelWeights, MODEL_JSON } from '../io/model-file';
+import { loadPretrained } from '../io/pretrained';
+import { buildModel } from '../models/build';
+import type { SRNet } from '../models/types';
+import type { ShareInfo, TaskConfig, TermsCall, TrainTask } from '../parallel/task';
+
+export type DistillTaskConfig = { readonly train: TrainConfig; readonly teacherWeights: string | null };
+
+/** What the trainer sends with every step. */
+export type DistillStepContext = { readonly step: number; readonly seed: number; readonly batchSizeTotal: number };
+
+/** Seed of the teacher's (random) initialisation: distinct from the student's. */
+export function teacherSeed(seed: number): number {
+  return (seed + 0x5eed) >>> 0;
+}
+
+/**
+ * Where teacher weights come from: a kit model directory (model.json), a finished run directory (its `model/`),
+ * or anything else as a PyTorch checkpoint. Returns a description for logs.
+ */
+export function resolveWeightsSource(file: string): { kind: 'srkd-model' | 'pytorch'; path: string } {
+  const p = path.resolve(file);
+  if (!fs.existsSync(p)) throw new Error(`teacherWeights: ${p} does not exist`);
+  if (fs.statSync(p).isDirectory()) {
+    if (fs.existsSync(path.join(p, MODEL_JSON))) return { kind: 'srkd-model', path: p };
+    if (fs.existsSync(path.join(p, 'model', MODEL_JSON))) return { kind: 'srkd-model', path: path.join(p, 'model') };
+    throw new Error(`teacherWeights: ${p} is a directory without ${MODEL_JSON} (nor model/${MODEL_JSON} of a finished run)`);
+  }
+  if (path.basename(p) === MODEL_JSON) return { kind: 'srkd-model', path: path.dirname(p) };
+  return { kind: 'pytorch', path: p };
+}
+
+/** Loads teacher weights (strict: every key and shape must match). */
+export function loadTeacherWeights(net: SRNet, file: string): void {
+  const src = resolveWeightsSource(file);
+  if (src.kind === 'srkd-model') loadModelWeights(net, src.path);
+  else loadPretrained(net, src.path, { strict: true });
+}
+
+function stepContext(context: TaskConfig, share: { sampleOffset: number; batchSizeTotal: number }, seed: number): StepContext {
+  const step = context.step;
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) throw new Error(`distill task: context.step must be an integer >= 0 (got ${JSON.stringify(step)})`);
+  const s = typeof context.seed === 'number' ? context.seed : seed;
+  return { step, seed: s, sampleOffset: share.sampleOffset, batchSizeTotal: share.batchSizeTotal };
+}
+
+export async function createTask(config: TaskConfig): Promise<TrainTask> {
+  const { train: cfg, teacherWeights } = config as unknown as DistillTaskConfig;
+  if (typeof cfg !== 'object' || cfg === null) throw new Error('distill task: config.train must be a TrainConfig');
+  const method = buildMethod(cfg.method);
+  if (method.auxModels.length > 0) throw new Error(`distill task: method '${method.id}' needs auxiliary models (${method.auxModels.join(', ')}), not supported yet`);
+  const student = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
+  let teacher: SRNet | null = null;
+  try {
+    if (method.requiresTeacher) {
+      if (cfg.teacher === null) throw new Error(`method '${method.id}' needs a teacher (config.teacher is null)`);
+      teacher = buildModel(cfg.teacher, cfg.scale, { seed: teacherSeed(cfg.seed) });
+      if (teacherWeights !== null) loadTeacherWeights(teacher, teacherWeights);
+    }
+  } catch (err) {
+    student.dispose();
+    teacher?.dispose();
+    throw err;
+  }
+  const nets: MethodNets = { student, teacher, aux: {} };
+  const batchOf = (inputs: Record<string, tf.Tensor>) => {
+    const { lr, hr } = inputs;
+    if (!lr || !hr) throw new Error(`distill task needs inputs 'lr' and 'hr' (got ${Object.keys(inputs).join(', ')})`);
+    return { lr: lr as tf.Tensor4D, hr: hr as tf.Tensor4D };
+  };
+  return {
+    variables: trainableVariables(method, nets),
+    prepare(inputs: Record<string, tf.Tensor>, share: ShareInfo): tf.TensorContainer {
+      return method.prepare(batchOf(inputs), nets, stepContext(share.context, share, cfg.seed));
+    },
+    terms(inputs: Record<string, tf.Tensor>, call?: TermsCall): Record<string, tf.Scalar> {
+      if (!call) throw new Error('distill task: terms needs the step call info (use DataParallelTrainer.step)');
+      return method.terms(nets, batchOf(inputs), call.prep as tf.TensorContainer, call.group === undefined ? {} : { group: call.group });
+    },
+    afterStep(context: TaskConfig): void {
+      if (!method.afterStep) return;
+      const total = typeof context.batchSizeTotal === 'number' ? context.batchSizeTotal : cfg.data.batchSize;
+      method.afterStep(nets, stepContext(context, { sampleOffset: 0, batchSizeTotal: total }, cfg.seed));
+    },
+    dispose(): void {
+      student.dispose();
+      teacher?.dispose();
+    },
+  };
+}
