@@ -1,10 +1,18 @@
 /**
  * Backend selection. Order: tensorflow (tfjs-node-gpu, then tfjs-node) > wasm (with the kit's
  * training kernels) > cpu. SRKD_BACKEND=tensorflow|wasm|cpu forces one; forcing a missing one is an error.
+ *
+ * wasm threads (opt-in, for single-image inference on the main thread): `initBackend({ threads: 'auto' })`
+ * or SRKD_WASM_THREADS=auto|N runs the wasm backend on tfjs's threaded SIMD build (wasm-threads.ts), whose
+ * XNNPACK ops use N threads; results are bit-identical to the default build. Default: 1 thread, the stock
+ * SIMD build. SRKD_WASM_THREADS is read on the main thread only, so the data-parallel training workers
+ * (which inherit the environment) stay single-threaded.
  */
+import { isMainThread } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
+import { parseThreads, registerThreadedWasm, threadedWasmThreads } from './wasm-threads';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -14,7 +22,10 @@ export interface BackendInfo {
   /** Which package provides it, e.g. '@tensorflow/tfjs-node-gpu' or '@tensorflow/tfjs-backend-wasm'. */
   readonly provider: string;
   readonly versions: Readonly<Record<string, string>>;
-  /** Threads one backend instance computes with (wasm: 1; the kit uses cores through worker threads). */
+  /**
+   * Threads one backend instance computes with (wasm: 1 unless the threaded build was asked for; training
+   * uses cores through worker threads).
+   */
   readonly threads: number;
   /** Kernels the kit registered on top of the stock backend (wasm only). */
   readonly kitKernels: readonly string[];
@@ -25,6 +36,13 @@ export interface InitBackendOptions {
   readonly backend?: BackendName;
   /** Print the one-line backend banner (default true; printed once per process). */
   readonly announce?: boolean;
+  /**
+   * wasm only: XNNPACK threads, 'auto' (os.availableParallelism()) or a count; 1 = the stock single-threaded
+   * build. Default: SRKD_WASM_THREADS on the main thread, else 1. Must be chosen by the first call; asking
+   * a different count later is an error. If the threaded build cannot start, a warning is printed and
+   * the stock build is used (`threads` in the result says which).
+   */
+  readonly threads?: number | 'auto';
 }
 
 let current: BackendInfo | null = null;
@@ -62,6 +80,11 @@ async function activate(name: BackendName): Promise<void> {
  */
 export async function initBackend(options: InitBackendOptions = {}): Promise<BackendInfo> {
   const forced = options.backend ?? parseForced(process.env.SRKD_BACKEND);
+  const wantThreads = parseThreads(options.threads ?? (isMainThread ? process.env.SRKD_WASM_THREADS : undefined));
+  if (current && options.threads !== undefined && current.name === 'wasm' && wantThreads !== current.threads &&
+      (!forced || forced === current.name)) {
+    throw new Error(`wasm backend already initialised with ${current.threads} thread(s); cannot switch to ${wantThreads} in this process`);
+  }
   if (current && (!forced || forced === current.name)) return announce(current, options);
   if (current && forced && forced !== current.name) {
     throw new Error(`backend already initialised as '${current.name}'; cannot switch to '${forced}' in this process`);
@@ -87,12 +110,21 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     provider = '@tensorflow/tfjs-backend-wasm';
   }
   const kitKernels = name === 'wasm' ? registerWasmTrainingKernels() : [];
+  if (name === 'wasm' && wantThreads > 1) {
+    try {
+      await registerThreadedWasm(wantThreads);
+    } catch (e) {
+      process.stderr.write(`srkd: wasm threads unavailable (${e instanceof Error ? e.message : String(e)}); using 1 thread\n`);
+    }
+  }
   await activate(name);
 
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
   if (name === 'wasm') versions['tfjs-backend-wasm'] = require('@tensorflow/tfjs-backend-wasm').version_wasm;
   if (name === 'tensorflow') versions[provider.replace('@tensorflow/', '')] = require(`${provider}/package.json`).version;
-  current = { name, provider, versions, threads: 1, kitKernels };
+  const threads = name === 'wasm' ? Math.max(1, threadedWasmThreads()) : 1;
+  if (threads > 1) versions['tfjs-backend-wasm'] += ' threaded-simd';
+  current = { name, provider, versions, threads, kitKernels };
   return announce(current, options);
 }
 

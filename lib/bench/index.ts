@@ -7,8 +7,9 @@
 import { execFile, spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
+import { kitModulePath } from '../util/module-path';
 import * as tf from '@tensorflow/tfjs';
-import { initBackend } from '../backend/index';
+import { backendInfo, initBackend } from '../backend/index';
 import { buildModel } from '../models/build';
 import { analyticMacs } from '../models/complexity';
 import type { EdsrConfig } from '../models/types';
@@ -100,8 +101,7 @@ export function caseGflop(c: BenchCase): number {
   return c.mode === 'train' ? 3 * forward : forward;
 }
 
-// Same extension as this file: .ts under ts-node/vitest, .js if the kit is ever compiled.
-const TASK_MODULE = path.join(__dirname, '..', 'parallel', `sr-l1-task${path.extname(__filename)}`);
+const TASK_MODULE = kitModulePath(path.join(__dirname, '..', 'parallel'), 'sr-l1-task');
 
 async function timeTrain(c: BenchCase, workers: number, repeats: number): Promise<{ seconds: number; backend: string; threads: number }> {
   const pool = await DataParallelTrainer.start({
@@ -126,21 +126,28 @@ async function timeTrain(c: BenchCase, workers: number, repeats: number): Promis
   }
 }
 
-async function timeInfer(c: BenchCase, repeats: number): Promise<{ seconds: number; backend: string; threads: number }> {
-  const info = await initBackend();
+/**
+ * One image through the fastest inference path: the main thread's wasm backend on tfjs's threaded SIMD
+ * build with `threads` XNNPACK threads (SRKD_WASM_THREADS overrides; if the backend was already
+ * initialised in this process, it is used as it is). Conv + bias (+ ReLU) run as single FusedConv2D
+ * kernels (lib/models/layers/conv.ts).
+ */
+async function timeInfer(c: BenchCase, repeats: number, threads: number): Promise<{ seconds: number; backend: string; threads: number; path: string }> {
+  const info = backendInfo() ?? (await initBackend(process.env.SRKD_WASM_THREADS ? {} : { threads }));
   const net = buildModel(c.arch, c.scale, { seed: 0 });
   try {
     const lr = tf.randomUniform([c.batch, c.sizeLr, c.sizeLr, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
     const times: number[] = [];
     for (let i = 0; i < repeats + 1; i++) {
       const t0 = performance.now();
-      const out = net.forward(lr).out;
+      const out = net.forward(lr, { taps: [] }).out;
       out.dataSync(); // wait for the result
       tf.dispose(out);
       if (i > 0) times.push((performance.now() - t0) / 1000);
     }
     tf.dispose(lr);
-    return { seconds: median(times), backend: info.name, threads: info.threads };
+    const build = info.name !== 'wasm' ? info.name : info.threads > 1 ? `wasm threaded-simd build, ${info.threads} threads` : 'wasm simd build, 1 thread';
+    return { seconds: median(times), backend: info.name, threads: info.threads, path: `one image on the main thread: ${build}, fused conv+bias+relu` };
   } finally {
     net.dispose();
   }
@@ -195,10 +202,10 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
   for (const c of cases) {
     const gflop = caseGflop(c);
     log(`bench: ${c.name}: ${c.mode === 'train' ? `batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR patches` : `${c.sizeLr}x${c.sizeLr} LR image`}, ${gflop.toFixed(1)} GFLOP per iteration, ${repeats} timed + 1 warm-up`);
-    const kit = c.mode === 'train' ? await timeTrain(c, workers, repeats) : await timeInfer(c, repeats);
+    const kit = c.mode === 'train' ? await timeTrain(c, workers, repeats) : await timeInfer(c, repeats, workers);
     const notes: string[] = [];
     if (quick) notes.push(`quick: batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR`);
-    if (c.mode === 'infer') notes.push('one image: the kit runs it on one thread; torch gets all cores');
+    if ('path' in kit) notes.push(`${kit.path}; torch gets ${workers} threads`);
     let row: BenchRow = {
       case: c.name, backend: kit.backend, threads: kit.threads, secondsMedian: kit.seconds, gflops: gflop / kit.seconds,
       gflopPerIteration: gflop, batch: c.batch, sizeLr: c.sizeLr, repeats,

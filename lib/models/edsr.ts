@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Scale, TapName } from '../types';
 import type { Rng } from '../util/rng';
-import { conv2dBias } from './layers/conv';
+import { conv2dBias, conv2dBiasRelu } from './layers/conv';
 import { addMean, subtractMean } from './layers/mean-shift';
 import { type ConvWeights, ParamBuilder } from './layers/param-builder';
 import { selectTaps } from './layers/taps';
@@ -47,7 +47,7 @@ export function buildEdsr(cfg: EdsrConfig, scale: Scale, rng: Rng): SRNet {
           if (want.has('head')) features.head = s;
           let x = s;
           blocks.forEach((b, i) => {
-            const t = conv2dBias(tf.relu(conv2dBias(x, b.conv1)), b.conv2);
+            const t = conv2dBias(conv2dBiasRelu(x, b.conv1), b.conv2);
             x = tf.add<tf.Tensor4D>(x, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
             if (want.has(`body.${i}`)) features[`body.${i}`] = x;
           });

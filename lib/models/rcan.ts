@@ -6,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Scale, TapName } from '../types';
 import type { Rng } from '../util/rng';
 import { type ChannelAttentionWeights, channelAttention } from './layers/channel-attention';
-import { conv2dBias } from './layers/conv';
+import { conv2dBias, conv2dBiasRelu } from './layers/conv';
 import { addMean, subtractMean } from './layers/mean-shift';
 import { type ConvWeights, ParamBuilder } from './layers/param-builder';
 import { selectTaps } from './layers/taps';
@@ -63,7 +63,7 @@ export function buildRcan(cfg: RcanConfig, scale: Scale, rng: Rng): SRNet {
           groups.forEach((grp, g) => {
             let y = x;
             for (const b of grp.rcabs) {
-              const t = channelAttention(conv2dBias(tf.relu(conv2dBias(y, b.conv1)), b.conv2), b.ca);
+              const t = channelAttention(conv2dBias(conv2dBiasRelu(y, b.conv1), b.conv2), b.ca);
               y = tf.add<tf.Tensor4D>(y, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
             }
             x = tf.add<tf.Tensor4D>(conv2dBias(y, grp.conv), x);
