@@ -7,10 +7,10 @@ import type { Scale, TapName } from '../types';
 import type { Rng } from '../util/rng';
 import { conv2dBias, conv2dBiasRelu } from './layers/conv';
 import { addMean, subtractMean } from './layers/mean-shift';
-import { type ConvWeights, ParamBuilder } from './layers/param-builder';
-import { selectTaps } from './layers/taps';
+import { assembleNet } from './layers/assemble';
+import type { ConvWeights } from './layers/param-builder';
 import { makeUpsample, upsample } from './layers/upsample';
-import type { EdsrConfig, ForwardResult, SRNet } from './types';
+import type { EdsrConfig, SRNet } from './types';
 
 const IMG_RANGE = 255;
 
@@ -20,8 +20,7 @@ export function edsrTaps(cfg: EdsrConfig): TapName[] {
 
 /** Builds an EDSR with fresh weights drawn from `rng` (validate `cfg` first: see build.ts). */
 export function buildEdsr(cfg: EdsrConfig, scale: Scale, rng: Rng): SRNet {
-  const pb = new ParamBuilder(rng);
-  try {
+  return assembleNet(rng, (pb) => {
     const c = cfg.feats;
     const convFirst = pb.conv('conv_first', 3, 3, c);
     const blocks: { conv1: ConvWeights; conv2: ConvWeights }[] = [];
@@ -31,40 +30,23 @@ export function buildEdsr(cfg: EdsrConfig, scale: Scale, rng: Rng): SRNet {
     const convAfterBody = pb.conv('conv_after_body', 3, c, c);
     const ups = makeUpsample(pb, 'upsample', scale, c);
     const convLast = pb.conv('conv_last', 3, c, 3);
-    const taps = edsrTaps(cfg);
-    let disposed = false;
-
     return {
       arch: cfg,
       scale,
-      taps,
-      params: pb.params,
-      forward(lr: tf.Tensor4D, opts?: { readonly taps?: readonly TapName[] }): ForwardResult {
-        const want = selectTaps(taps, opts?.taps);
-        return tf.tidy(() => {
-          const features: Record<TapName, tf.Tensor4D> = {};
-          const s = conv2dBias(subtractMean(lr, IMG_RANGE), convFirst);
-          if (want.has('head')) features.head = s;
-          let x = s;
-          blocks.forEach((b, i) => {
-            const t = conv2dBias(conv2dBiasRelu(x, b.conv1), b.conv2);
-            x = tf.add<tf.Tensor4D>(x, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
-            if (want.has(`body.${i}`)) features[`body.${i}`] = x;
-          });
-          const r = tf.add<tf.Tensor4D>(conv2dBias(x, convAfterBody), s);
-          if (want.has('body.out')) features['body.out'] = r;
-          const out = addMean(conv2dBias(upsample(r, ups), convLast), IMG_RANGE);
-          return { out, features };
+      taps: edsrTaps(cfg),
+      run(lr, tap) {
+        const s = conv2dBias(subtractMean(lr, IMG_RANGE), convFirst);
+        tap('head', s);
+        let x = s;
+        blocks.forEach((b, i) => {
+          const t = conv2dBias(conv2dBiasRelu(x, b.conv1), b.conv2);
+          x = tf.add<tf.Tensor4D>(x, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
+          tap(`body.${i}`, x);
         });
-      },
-      dispose(): void {
-        if (disposed) return;
-        disposed = true;
-        pb.dispose();
+        const r = tf.add<tf.Tensor4D>(conv2dBias(x, convAfterBody), s);
+        tap('body.out', r);
+        return addMean(conv2dBias(upsample(r, ups), convLast), IMG_RANGE);
       },
     };
-  } catch (e) {
-    pb.dispose();
-    throw e;
-  }
+  });
 }

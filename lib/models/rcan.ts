@@ -8,10 +8,10 @@ import type { Rng } from '../util/rng';
 import { type ChannelAttentionWeights, channelAttention } from './layers/channel-attention';
 import { conv2dBias, conv2dBiasRelu } from './layers/conv';
 import { addMean, subtractMean } from './layers/mean-shift';
-import { type ConvWeights, ParamBuilder } from './layers/param-builder';
-import { selectTaps } from './layers/taps';
+import { assembleNet } from './layers/assemble';
+import type { ConvWeights } from './layers/param-builder';
 import { makeUpsample, upsample } from './layers/upsample';
-import type { ForwardResult, RcanConfig, SRNet } from './types';
+import type { RcanConfig, SRNet } from './types';
 
 const IMG_RANGE = 255;
 
@@ -24,8 +24,7 @@ export function rcanTaps(cfg: RcanConfig): TapName[] {
 
 /** Builds an RCAN with fresh weights drawn from `rng` (validate `cfg` first: see build.ts). */
 export function buildRcan(cfg: RcanConfig, scale: Scale, rng: Rng): SRNet {
-  const pb = new ParamBuilder(rng);
-  try {
+  return assembleNet(rng, (pb) => {
     const c = cfg.feats;
     const cr = Math.floor(c / cfg.reduction);
     const convFirst = pb.conv('conv_first', 3, 3, c);
@@ -45,44 +44,27 @@ export function buildRcan(cfg: RcanConfig, scale: Scale, rng: Rng): SRNet {
     const convAfterBody = pb.conv('conv_after_body', 3, c, c);
     const ups = makeUpsample(pb, 'upsample', scale, c);
     const convLast = pb.conv('conv_last', 3, c, 3);
-    const taps = rcanTaps(cfg);
-    let disposed = false;
-
     return {
       arch: cfg,
       scale,
-      taps,
-      params: pb.params,
-      forward(lr: tf.Tensor4D, opts?: { readonly taps?: readonly TapName[] }): ForwardResult {
-        const want = selectTaps(taps, opts?.taps);
-        return tf.tidy(() => {
-          const features: Record<TapName, tf.Tensor4D> = {};
-          const s = conv2dBias(subtractMean(lr, IMG_RANGE), convFirst);
-          if (want.has('head')) features.head = s;
-          let x = s;
-          groups.forEach((grp, g) => {
-            let y = x;
-            for (const b of grp.rcabs) {
-              const t = channelAttention(conv2dBias(conv2dBiasRelu(y, b.conv1), b.conv2), b.ca);
-              y = tf.add<tf.Tensor4D>(y, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
-            }
-            x = tf.add<tf.Tensor4D>(conv2dBias(y, grp.conv), x);
-            if (want.has(`body.${g}`)) features[`body.${g}`] = x;
-          });
-          const r = tf.add<tf.Tensor4D>(conv2dBias(x, convAfterBody), s);
-          if (want.has('body.out')) features['body.out'] = r;
-          const out = addMean(conv2dBias(upsample(r, ups), convLast), IMG_RANGE);
-          return { out, features };
+      taps: rcanTaps(cfg),
+      run(lr, tap) {
+        const s = conv2dBias(subtractMean(lr, IMG_RANGE), convFirst);
+        tap('head', s);
+        let x = s;
+        groups.forEach((grp, g) => {
+          let y = x;
+          for (const b of grp.rcabs) {
+            const t = channelAttention(conv2dBias(conv2dBiasRelu(y, b.conv1), b.conv2), b.ca);
+            y = tf.add<tf.Tensor4D>(y, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
+          }
+          x = tf.add<tf.Tensor4D>(conv2dBias(y, grp.conv), x);
+          tap(`body.${g}`, x);
         });
-      },
-      dispose(): void {
-        if (disposed) return;
-        disposed = true;
-        pb.dispose();
+        const r = tf.add<tf.Tensor4D>(conv2dBias(x, convAfterBody), s);
+        tap('body.out', r);
+        return addMean(conv2dBias(upsample(r, ups), convLast), IMG_RANGE);
       },
     };
-  } catch (e) {
-    pb.dispose();
-    throw e;
-  }
+  });
 }

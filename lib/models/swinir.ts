@@ -17,17 +17,17 @@ import { gelu } from './layers/gelu';
 import { layerNorm } from './layers/layer-norm';
 import { linear } from './layers/linear';
 import { addMean, subtractMean } from './layers/mean-shift';
-import { type ConvWeights, type LinearWeights, type NormWeights, ParamBuilder } from './layers/param-builder';
+import { assembleNet } from './layers/assemble';
+import type { ConvWeights, LinearWeights, NormWeights } from './layers/param-builder';
 import { pixelShuffle } from './layers/pixel-shuffle';
 import { cropTo, padAmount, reflectPadToMultiple } from './layers/reflect-pad';
 import { relativePositionOneHot } from './layers/relative-position';
 import { roll } from './layers/roll';
 import { shiftWindowMask } from './layers/shift-mask';
-import { selectTaps } from './layers/taps';
 import { type UpsampleStage, makeUpsample, upsample } from './layers/upsample';
 import { type WindowAttentionWeights, windowAttention } from './layers/window-attention';
 import { windowMerge, windowPartition } from './layers/window-partition';
-import type { ForwardResult, SRNet, SwinIRConfig } from './types';
+import type { SRNet, SwinIRConfig } from './types';
 
 export { cropTo, padAmount } from './layers/reflect-pad';
 
@@ -71,8 +71,7 @@ function swinLayer(
 
 /** Builds a SwinIR with fresh weights drawn from `rng` (validate `cfg` first: see build.ts). */
 export function buildSwinIR(cfg: SwinIRConfig, scale: Scale, rng: Rng): SRNet {
-  const pb = new ParamBuilder(rng);
-  try {
+  return assembleNet(rng, (pb) => {
     const c = cfg.embedDim;
     const ws = cfg.windowSize;
     const shift = swinShift(ws);
@@ -122,54 +121,37 @@ export function buildSwinIR(cfg: SwinIRConfig, scale: Scale, rng: Rng): SRNet {
       }
       return m;
     };
-    const taps = swinirTaps(cfg);
-    let disposed = false;
-
     return {
       arch: cfg,
       scale,
-      taps,
-      params: pb.params,
-      forward(lr: tf.Tensor4D, opts?: { readonly taps?: readonly TapName[] }): ForwardResult {
-        const want = selectTaps(taps, opts?.taps);
+      taps: swinirTaps(cfg),
+      run(lr, tap) {
         const [, h, w] = lr.shape;
-        return tf.tidy(() => {
-          const features: Record<TapName, tf.Tensor4D> = {};
-          const xp = padLrForWindow(lr, ws);
-          const [, hp, wp] = xp.shape;
-          // Built per call (cheap) rather than held by the net, so building inside a tidy cannot free them.
-          const relOneHot = tf.tensor2d(relOneHotValues, [span * span, ws ** 4]);
-          const needMask = shift > 0 && cfg.depths.some((d) => d > 1);
-          const nW = (hp / ws) * (wp / ws);
-          const mask = needMask ? tf.tensor3d(maskValues(hp, wp), [nW, ws * ws, ws * ws]) : null;
-          const s = conv2dBias(subtractMean(xp, IMG_RANGE), convFirst);
-          if (want.has('head')) features.head = cropTo(s, h, w);
-          let x = layerNorm(s, patchNorm);
-          rstbs.forEach((rstb, k) => {
-            let y = x;
-            rstb.layers.forEach((layer, d) => {
-              y = swinLayer(y, layer, rstb.heads, ws, d % 2 === 1 ? shift : 0, relOneHot, mask);
-            });
-            x = tf.add<tf.Tensor4D>(conv2dBias(y, rstb.conv), x);
-            if (want.has(`body.${k}`)) features[`body.${k}`] = cropTo(x, h, w);
+        const xp = padLrForWindow(lr, ws);
+        const [, hp, wp] = xp.shape;
+        // Built per call (cheap) rather than held by the net, so building inside a tidy cannot free them.
+        const relOneHot = tf.tensor2d(relOneHotValues, [span * span, ws ** 4]);
+        const needMask = shift > 0 && cfg.depths.some((d) => d > 1);
+        const nW = (hp / ws) * (wp / ws);
+        const mask = needMask ? tf.tensor3d(maskValues(hp, wp), [nW, ws * ws, ws * ws]) : null;
+        const s = conv2dBias(subtractMean(xp, IMG_RANGE), convFirst);
+        tap('head', () => cropTo(s, h, w));
+        let x = layerNorm(s, patchNorm);
+        rstbs.forEach((rstb, k) => {
+          let y = x;
+          rstb.layers.forEach((layer, d) => {
+            y = swinLayer(y, layer, rstb.heads, ws, d % 2 === 1 ? shift : 0, relOneHot, mask);
           });
-          const r = tf.add<tf.Tensor4D>(conv2dBias(layerNorm(x, norm), convAfterBody), s);
-          if (want.has('body.out')) features['body.out'] = cropTo(r, h, w);
-          const out = cropTo(addMean(tail(r), IMG_RANGE), h * scale, w * scale);
-          return { out, features };
+          x = tf.add<tf.Tensor4D>(conv2dBias(y, rstb.conv), x);
+          tap(`body.${k}`, () => cropTo(x, h, w));
         });
+        const r = tf.add<tf.Tensor4D>(conv2dBias(layerNorm(x, norm), convAfterBody), s);
+        tap('body.out', () => cropTo(r, h, w));
+        return cropTo(addMean(tail(r), IMG_RANGE), h * scale, w * scale);
       },
-      dispose(): void {
-        if (disposed) return;
-        disposed = true;
-        maskCache.clear();
-        pb.dispose();
-      },
+      release: () => maskCache.clear(),
     };
-  } catch (e) {
-    pb.dispose();
-    throw e;
-  }
+  });
 }
 
 /** Padded LR size the SwinIR body actually runs on. */
