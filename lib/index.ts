@@ -56,3 +56,35 @@ export { describeFormula } from './distill/formula';
 export { l1 } from './losses/pixel';
 export { affinityL1 } from './losses/affinity';
 export { applyAug, invertAug, sampleAugFlags, allAugFlags } from './augment/invertible';
+
+// --- notebooks 01-04 (losses, upcycling, invertible augmentations, model statistics) ---
+export { imageGrid, toRgbImages, exampleDataset, centreCrop, centreCropPair, type GridImage, type ImageGridOptions } from './viz/images';
+export { augLabel, roundTripRows, equivarianceRows, type RoundTripRow, type EquivarianceRow } from './reproduce/equivariance';
+export { legacyInverseIsWrong, IDENTITY_AUG, AUG_FORWARD_ORDER, type AugFlags } from './augment/invertible';
+export { cutTiles, drawCells } from './distill/dukd';
+export { fullBatchContext } from './distill/method';
+export { cropImage, imagesToTensor, tensorToImages } from './data/image';
+export { TABLE1_MODELS, modelStatsRows, measureFps, type ModelStatsRow } from './cli/commands/model-stats';
+// --- end notebooks 01-04 ---
+
+// --- reproduce: DUKD Tables 2-4 as jobs, paper numbers, teacher-student agreement, reports ---
+export {
+  TABLE2, TABLE3, TABLE4, AUGKD_NUMBERS, ABLATION_ROWS, PAPER_SETS, table2Row, table3Row, table4Row, paperCell, paperAgreement,
+  type AblationRow, type PaperCell, type PaperSet, type Table2Row, type Table3Row, type Table4Row, type AugkdNumber,
+} from './reproduce/paper-numbers';
+export { ensureTeacher, teacherConfig, TEACHER_STEP_FACTOR, type TeacherInfo, type EnsureTeacherOptions } from './reproduce/teacher';
+export { backbonePair, ablationPair, rowConfig, REPRODUCE_PRESETS, type ReproducePreset, type Backbone } from './reproduce/job-config';
+export { runJob, type JobResult, type ReproduceRow, type RunSummary, type AgreementRow, type JobEvent, type ReproduceOptions } from './reproduce/job';
+export { reproduceAblation, ablationRows, ABLATION_METHODS, type AblationOptions } from './reproduce/ablation';
+export { reproduceMainComparison, mainComparisonRows, type MainComparisonOptions } from './reproduce/main-comparison';
+export { reproduceHeterogeneous, heterogeneousRows, type HeterogeneousOptions } from './reproduce/heterogeneous';
+export { heldOutSets, scoreHeldOut, type HeldOutScore } from './reproduce/held-out';
+export { AgreementProbe, teacherStudentAgreement, type AgreementScore } from './reproduce/agreement';
+export { writeReport, reportFigures, comparisonTable, primaryRows, reportId } from './reproduce/report';
+// --- end reproduce ---
+
+// --- notebooks 05-10 (Table 2-4, Figures 4-6, AugKD) ---
+export { gainVsParams, gainVsParamsFigure, ourGainPoints, paperGainPoints, type GainPoint, type GainVsParamsOptions } from './reproduce/gain-vs-params';
+export { cropMontage, cropScores, pickCrops, upscaleImage, type CropBox, type CropScore, type CropMontage, type CropMontageOptions } from './viz/crops';
+export type { RowSpec } from './reproduce/job';
+// --- end notebooks 05-10 ---

@@ -1,0 +1,140 @@
+/**
+ * `srkd reproduce ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE]
+ *  [--scale S] [--backbone B] [--workers N] [--runs-dir DIR] [--no-agreement] [--json]`
+ * Trains every row of the table (shared teacher, cached runs), prints a progress line per run, the table next to
+ * the paper's, writes runs/<id>/report.html and prints its path. `--json` prints the job result as JSON on
+ * stdout (progress stays on stderr). `npm start` = `srkd reproduce ablation --preset quick`.
+ */
+import type { Command } from '../command';
+import { numberArg, stringArg, UsageError } from '../command';
+import { reproduceAblation } from '../../reproduce/ablation';
+import { reproduceHeterogeneous } from '../../reproduce/heterogeneous';
+import type { JobEvent, JobResult } from '../../reproduce/job';
+import { BACKBONES, REPRODUCE_PRESETS, type Backbone, type ReproducePreset } from '../../reproduce/job-config';
+import { comparisonTable, writeReport } from '../../reproduce/report';
+import { createProgress, formatDuration, type Progress } from '../../util/progress';
+import { formatTable } from '../../viz/table';
+import type { Scale } from '../../types';
+import { reproduceMainComparison } from '../../reproduce/main-comparison';
+
+const JOBS = ['ablation', 'main', 'heterogeneous'] as const;
+type JobName = (typeof JOBS)[number];
+
+function progressPrinter(): (e: JobEvent) => void {
+  let bar: Progress | null = null;
+  let last = 0;
+  const say = (line: string): void => {
+    process.stderr.write(`${line}\n`);
+  };
+  return (e) => {
+    if (e.kind === 'teacher') {
+      if (e.phase === 'start') say(`reproduce: teacher ${JSON.stringify(e.arch)}`);
+      else {
+        bar?.done();
+        bar = null;
+        const i = e.info;
+        if (i) say(`reproduce: teacher ${i.source === 'given' ? `weights ${i.weights}` : `run ${i.runId}`}${i.val ? `: ${i.val.set} ${i.val.psnr.toFixed(3)} dB` : ''}`);
+      }
+    } else if (e.kind === 'row') {
+      if (e.phase === 'start') say(`reproduce: [${e.index + 1}/${e.of}] ${e.row}`);
+      else {
+        bar?.done();
+        bar = null;
+        const s = e.summary;
+        if (s) say(`reproduce: [${e.index + 1}/${e.of}] ${e.row}: ${e.psnr !== undefined ? `${e.psnr.toFixed(3)} dB, ` : ''}${s.cached ? 'cached run' : `trained in ${formatDuration(s.trainSec)}`} (${s.runId}), row took ${formatDuration(s.wallSec)}`);
+      }
+    } else {
+      const p = e.progress;
+      if (!bar) {
+        bar = createProgress({ total: p.totalSteps, label: `  ${e.row}`, unit: 'steps' });
+        last = 0;
+      }
+      bar.tick(p.step - last, `loss ${p.total.toPrecision(4)}`);
+      last = p.step;
+    }
+  };
+}
+
+export const reproduceCommand: Command = {
+  name: 'reproduce',
+  summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) with a report',
+  usage: [
+    'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--json]',
+    '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD',
+    '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD',
+    '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student (DUKD)',
+    '  --preset P        smoke | quick (default: minutes on a CPU, synthetic data) | paper (the published protocol)',
+    '  --data ROOT       train on DIV2K under ROOT, evaluate on the benchmark sets there (default: the synthetic set)',
+    '  --teacher-weights FILE  teacher weights (PyTorch checkpoint, kit model dir or run dir) instead of training one',
+    '  --scale S         2, 3 or 4 (default: the preset\'s)',
+    '  --backbone B      main only: edsr (default), rcan or swinir',
+    '  --workers N       data-parallel worker threads per run (default one per core)',
+    '  --runs-dir DIR    where runs and the report go (default ./runs)',
+    '  --no-agreement    skip the teacher-student agreement measurement',
+    '  --json            print the job result as JSON on stdout',
+  ].join('\n'),
+  allowPositionals: true,
+  options: {
+    preset: { type: 'string' }, data: { type: 'string' }, 'teacher-weights': { type: 'string' }, scale: { type: 'string' },
+    backbone: { type: 'string' }, workers: { type: 'string' }, 'runs-dir': { type: 'string' }, 'no-agreement': { type: 'boolean' },
+  },
+  async run(args) {
+    const [job, ...extra] = args.positionals;
+    if (!job) throw new UsageError(`name a job: ${JOBS.join(', ')}`);
+    if (!(JOBS as readonly string[]).includes(job)) throw new UsageError(`unknown job '${job}' (expected ${JOBS.join(', ')})`);
+    if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+    const preset = stringArg(args, 'preset', 'quick');
+    if (!(REPRODUCE_PRESETS as readonly string[]).includes(preset)) throw new UsageError(`--preset must be one of ${REPRODUCE_PRESETS.join(', ')} (got '${preset}')`);
+    let scale: Scale | undefined;
+    if (args.values.scale !== undefined) {
+      const s = numberArg(args, 'scale');
+      if (s !== 2 && s !== 3 && s !== 4) throw new UsageError(`--scale must be 2, 3 or 4 (got ${String(args.values.scale)})`);
+      scale = s;
+    }
+    let workers: number | undefined;
+    if (args.values.workers !== undefined) {
+      workers = numberArg(args, 'workers');
+      if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be an integer >= 1 (got ${String(args.values.workers)})`);
+    }
+    const backbone = stringArg(args, 'backbone', 'edsr');
+    if (!(BACKBONES as readonly string[]).includes(backbone)) throw new UsageError(`--backbone must be one of ${BACKBONES.join(', ')} (got '${backbone}')`);
+    if (job !== 'main' && args.values.backbone !== undefined) throw new UsageError('--backbone applies to the main job only');
+    const json = Boolean(args.values.json);
+    const common = {
+      preset: preset as ReproducePreset, scale, workers,
+      data: typeof args.values.data === 'string' ? args.values.data : null,
+      teacherWeights: typeof args.values['teacher-weights'] === 'string' ? args.values['teacher-weights'] : null,
+      runsDir: typeof args.values['runs-dir'] === 'string' ? args.values['runs-dir'] : undefined,
+      agreement: !args.values['no-agreement'],
+      onProgress: progressPrinter(),
+      log: (line: string) => process.stderr.write(`srkd: ${line}\n`),
+    };
+    const t0 = performance.now();
+    let result: JobResult;
+    switch (job as JobName) {
+      case 'ablation':
+        result = await reproduceAblation(common);
+        break;
+      case 'main':
+        result = await reproduceMainComparison({ ...common, backbone: backbone as Backbone });
+        break;
+      case 'heterogeneous':
+        result = await reproduceHeterogeneous({ ...common, teachers: common.teacherWeights ? ['edsr'] : undefined });
+        break;
+    }
+    const report = writeReport(result);
+    const wall = (performance.now() - t0) / 1000;
+    if (json) {
+      process.stdout.write(JSON.stringify({ ...result, report, totalWallSec: wall }) + '\n');
+      return 0;
+    }
+    process.stdout.write(formatTable(comparisonTable(result), { title: `${result.title}: ours beside the paper (${result.protocol})`, digits: 3 }) + '\n');
+    process.stdout.write(`paper column: ${result.paperSource}\n`);
+    if (result.agreement.length) {
+      const rows = result.agreement.map((a) => ({ row: a.row, 'train PSNR(S,T)': a.trainPsnr, ...Object.fromEntries(a.heldOut.map((h) => [`${h.set} PSNR(S,T)`, h.psnr])) }));
+      process.stdout.write('\n' + formatTable(rows, { title: 'Teacher-student agreement (dB)', digits: 3 }) + '\n');
+    }
+    process.stdout.write(`\nreport: ${report}\ntotal wall time ${formatDuration(wall)} (${wall.toFixed(1)} s)\n`);
+    return 0;
+  },
+};

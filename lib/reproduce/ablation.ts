@@ -1,0 +1,53 @@
+/**
+ * DUKD-v2 Table 4 (spec 7.8, 12.4): the ablation of data upcycling on one EDSR pair. Rows: Scratch,
+ * Logits-KD, FAKD, Zoom In, Zoom Out, Zoom In + Zoom Out, Zoom In + DA, Zoom In + Zoom Out + DA (full DUKD);
+ * every distilled row shares one teacher (ensureTeacher). The paper's pair is EDSR 64x32 -> 16x32 at x4
+ * ('paper' preset); 'quick' and 'smoke' use their preset's small pair and scale. With no data root the
+ * held-out set is the synthetic valid split, shown beside the paper's DIV2K-val column (Table 4's own
+ * held-out set); with a root, the benchmark sets (and DIV2K val when present).
+ */
+import type { MethodPresetName } from '../distill/config';
+import { runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
+import { ablationPair, assertReproducePreset, type ReproducePreset } from './job-config';
+import { ABLATION_ROWS, table4Row, type AblationRow } from './paper-numbers';
+import { defaultScale } from './teacher';
+
+/** The method preset each Table 4 row trains. */
+export const ABLATION_METHODS: Readonly<Record<AblationRow, MethodPresetName>> = {
+  scratch: 'scratch',
+  kd: 'kd',
+  fakd: 'fakd',
+  'zoom-in': 'dukd-zi',
+  'zoom-out': 'dukd-zo',
+  'zoom-in+zoom-out': 'dukd-zi-zo',
+  'zoom-in+da': 'dukd-zi-da',
+  full: 'dukd',
+};
+
+export interface AblationOptions extends ReproduceOptions {
+  /** A subset of Table 4's rows (default all, in the paper's order). */
+  readonly rows?: readonly AblationRow[];
+  /** Rows of your own appended after the paper's (e.g. a method preset such as 'dukd-geometric-da'; paper: null). */
+  readonly extraRows?: readonly RowSpec[];
+}
+
+/** Table 4's row specs for a preset. */
+export function ablationRows(preset: ReproducePreset, rows: readonly AblationRow[] = ABLATION_ROWS): RowSpec[] {
+  const pair = ablationPair(preset);
+  return rows.map((row) => {
+    const paper = table4Row(row);
+    return { row, label: paper.label, method: ABLATION_METHODS[row], pair, paper: paper.sets };
+  });
+}
+
+/** Reproduces DUKD-v2 Table 4 (see the file comment). */
+export async function reproduceAblation(opts: AblationOptions): Promise<JobResult> {
+  assertReproducePreset(opts.preset);
+  const scale = opts.scale ?? defaultScale(opts.preset);
+  for (const r of opts.rows ?? []) if (!ABLATION_ROWS.includes(r)) throw new Error(`unknown Table 4 row ${JSON.stringify(r)}; rows: ${ABLATION_ROWS.join(', ')}`);
+  return runJob('ablation', `DUKD-v2 Table 4 ablation (${opts.preset} preset, x${scale})`, [...ablationRows(opts.preset, opts.rows), ...(opts.extraRows ?? [])], {
+    preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
+    agreement: opts.agreement, div2kVal: true, syntheticPaperSet: 'DIV2K-val',
+    paperSource: 'DUKD-v2 Table 4: EDSR 64x32 -> 16x32, x4 (inferred), DIV2K training; the synthetic held-out set is shown beside its DIV2K-val column', onEvent: opts.onProgress, log: opts.log,
+  });
+}

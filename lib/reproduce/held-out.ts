@@ -1,0 +1,81 @@
+/**
+ * The held-out sets a reproduction job reports, scored with PAPER_Y (Y PSNR/SSIM, border = scale, uint8):
+ * without a data root, every image of the synthetic set's 'valid' split (never trained on); with one, the
+ * benchmark sets found under it (Set5, Set14, B100, Urban100, in table order) and, when `div2kVal` is set and
+ * `DIV2K_valid_HR` exists, DIV2K 0801-0900 (Table 4's last column). Missing benchmark sets are skipped with a
+ * note; none found is an error that says how to download them.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { openDataset, type Dataset } from '../data/datasets';
+import { createImage, imageToTensor, quantizeUnit } from '../data/image';
+import { BENCHMARK_SETS, resolveSetDir } from '../eval/evaluate';
+import { upscaleTiledData } from '../eval/tiled';
+import { PAPER_Y, scorePair } from '../metrics/protocol';
+import type { SRNet } from '../models/types';
+import type { Scale } from '../types';
+
+export type HeldOutSet = { readonly name: string; readonly dataset: Dataset };
+export type HeldOutScore = { readonly set: string; readonly psnr: number; readonly ssim: number; readonly images: number; readonly protocol: string };
+
+export interface HeldOutOptions {
+  readonly scale: Scale;
+  /** Data root; null/undefined = synthetic valid split. */
+  readonly data?: string | null;
+  /** Also DIV2K valid when present under the root (Table 4). */
+  readonly div2kVal?: boolean;
+  /** Score at most N images per set (default all). */
+  readonly limit?: number | null;
+  log?(line: string): void;
+}
+
+/** The held-out sets for these options (opened, nothing decoded). */
+export function heldOutSets(opts: HeldOutOptions): HeldOutSet[] {
+  if (!opts.data) return [{ name: 'synthetic-valid', dataset: openDataset({ kind: 'synthetic', scale: opts.scale, split: 'valid' }) }];
+  const out: HeldOutSet[] = [];
+  const missing: string[] = [];
+  for (const set of BENCHMARK_SETS) {
+    let dir: string;
+    try {
+      dir = resolveSetDir(set, opts.data).dir;
+    } catch {
+      missing.push(set);
+      continue;
+    }
+    out.push({ name: set, dataset: openDataset({ kind: 'benchmark', root: path.dirname(dir), set: path.basename(dir), scale: opts.scale }) });
+  }
+  if (opts.div2kVal && fs.existsSync(path.join(opts.data, 'DIV2K_valid_HR'))) {
+    out.push({ name: 'DIV2K-val', dataset: openDataset({ kind: 'div2k', root: opts.data, split: 'valid', scale: opts.scale }) });
+  }
+  if (out.length === 0) {
+    throw new Error(`no held-out set under ${opts.data}: none of ${BENCHMARK_SETS.join(', ')} found; get them with 'srkd data download benchmarks --root ${opts.data}'`);
+  }
+  if (missing.length) opts.log?.(`held-out: ${missing.join(', ')} not found under ${opts.data}; skipped`);
+  return out;
+}
+
+/** Mean PSNR/SSIM per held-out set (mean of per-image values). Leaves no tensors behind. */
+export async function scoreHeldOut(net: SRNet, sets: readonly HeldOutSet[], limit?: number | null): Promise<HeldOutScore[]> {
+  const out: HeldOutScore[] = [];
+  for (const { name, dataset } of sets) {
+    const pairs = limit ? dataset.pairs.slice(0, limit) : dataset.pairs;
+    let psnr = 0;
+    let ssim = 0;
+    for (const pair of pairs) {
+      const { lr, hr } = await pair.load();
+      const x = imageToTensor(lr);
+      let y: Awaited<ReturnType<typeof upscaleTiledData>>;
+      try {
+        y = await upscaleTiledData(net, x, { tile: 0 });
+      } finally {
+        x.dispose();
+      }
+      const s = scorePair(createImage(y.height, y.width, quantizeUnit(y.data)), hr, net.scale, PAPER_Y);
+      psnr += s.psnr;
+      ssim += s.ssim;
+    }
+    const n = Math.max(1, pairs.length);
+    out.push({ set: name, psnr: psnr / n, ssim: ssim / n, images: pairs.length, protocol: PAPER_Y.id });
+  }
+  return out;
+}

@@ -1,0 +1,42 @@
+/**
+ * DUKD-v2 Table 3 (spec 12.3): heterogeneous distillation into an RCAN student with DUKD (RCAN's DUKD-code
+ * setting for the scale): the Scratch RCAN student, an EDSR teacher -> RCAN and a SwinIR teacher -> RCAN. The
+ * paper uses x4, the RCAN 64/6/10 student and the EDSR 256x32 / SwinIR-M teachers ('paper' preset). One
+ * `teacherWeights` names one teacher's weights, so with it pick that teacher alone (`teachers: ['edsr']`);
+ * teachers without weights are trained with scratch. 'quick'/'smoke' use small pairs (job-config.ts).
+ */
+import { runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
+import { assertReproducePreset, backbonePair, type ReproducePreset } from './job-config';
+import { table3Row } from './paper-numbers';
+import { defaultScale } from './teacher';
+
+export interface HeterogeneousOptions extends ReproduceOptions {
+  /** Which teacher rows to run (default both). `teacherWeights`, when given, are the weights of this teacher. */
+  readonly teachers?: readonly ('edsr' | 'swinir')[];
+}
+
+/** Table 3's row specs: Scratch RCAN, then one DUKD row per teacher. */
+export function heterogeneousRows(preset: ReproducePreset, teachers: readonly ('edsr' | 'swinir')[] = ['edsr', 'swinir']): RowSpec[] {
+  const student = backbonePair(preset, 'rcan').student;
+  const rows: RowSpec[] = [{ row: 'scratch', label: table3Row('none').label, method: 'scratch', pair: { teacher: backbonePair(preset, teachers[0] ?? 'edsr').teacher, student }, paper: table3Row('none').sets }];
+  for (const t of teachers) {
+    const r = table3Row(t);
+    rows.push({ row: `${t}->rcan`, label: r.label, method: 'dukd', pair: { teacher: backbonePair(preset, t).teacher, student }, paper: r.sets });
+  }
+  return rows;
+}
+
+/** Reproduces DUKD-v2 Table 3 (see the file comment). */
+export async function reproduceHeterogeneous(opts: HeterogeneousOptions): Promise<JobResult> {
+  assertReproducePreset(opts.preset);
+  const teachers = opts.teachers ?? ['edsr', 'swinir'];
+  if (opts.teacherWeights && teachers.length !== 1) {
+    throw new Error("heterogeneous: teacherWeights names one teacher's weights; pick that teacher with teachers: ['edsr'] or ['swinir']");
+  }
+  const scale = opts.scale ?? defaultScale(opts.preset);
+  return runJob('heterogeneous', `DUKD-v2 Table 3, heterogeneous teachers -> RCAN x${scale} (${opts.preset} preset)`, heterogeneousRows(opts.preset, teachers), {
+    preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
+    agreement: opts.agreement, syntheticPaperSet: 'Urban100',
+    paperSource: 'DUKD-v2 Table 3: x4, RCAN 64/6/10 student, EDSR 256x32 / SwinIR-M teachers, DIV2K training', onEvent: opts.onProgress, log: opts.log,
+  });
+}

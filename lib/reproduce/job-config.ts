@@ -1,0 +1,115 @@
+/**
+ * Training configs of the reproduction jobs: one preset ('smoke' | 'quick' | 'paper'), the backbone pair of the
+ * table being reproduced, and the data the job trains and evaluates on.
+ *
+ * - Backbones: 'paper' uses the published pairs (lib/models/zoo.ts; Table 4: EDSR 64x32 -> 16x32). 'quick' and
+ *   'smoke' keep their preset's small EDSR pair and use equally small RCAN / SwinIR pairs (BACKBONES_SMALL) so
+ *   heterogeneous and RCAN/SwinIR jobs run on a CPU.
+ * - Data: no root = the preset's data (synthetic for quick/smoke); with a root, DIV2K under it for training and
+ *   Set5 (under the same root) for the in-training validation.
+ * - Method weights follow the student's backbone and the scale (trainPreset -> defaultMethodConfig).
+ */
+import { PRESETS, trainPreset, type PresetName } from '../config/presets';
+import { resolveTrain } from '../config/resolve';
+import type { DeepPartial, TrainConfig } from '../config/train';
+import type { MethodKind, MethodPresetName } from '../distill/config';
+import type { ArchConfig } from '../models/types';
+import { ZOO } from '../models/zoo';
+import type { Scale } from '../types';
+
+export type ReproducePreset = 'smoke' | 'quick' | 'paper';
+export const REPRODUCE_PRESETS: readonly ReproducePreset[] = ['smoke', 'quick', 'paper'];
+export type Backbone = 'edsr' | 'rcan' | 'swinir';
+export const BACKBONES: readonly Backbone[] = ['edsr', 'rcan', 'swinir'];
+
+export type BackbonePair = { readonly teacher: ArchConfig; readonly student: ArchConfig };
+
+/** Throws a message listing the presets when `name` is not one. */
+export function assertReproducePreset(name: unknown): asserts name is ReproducePreset {
+  if (!(REPRODUCE_PRESETS as readonly unknown[]).includes(name)) {
+    throw new Error(`preset must be one of ${REPRODUCE_PRESETS.join(', ')} (got ${JSON.stringify(name)})`);
+  }
+}
+
+export function assertBackbone(name: unknown): asserts name is Backbone {
+  if (!(BACKBONES as readonly unknown[]).includes(name)) throw new Error(`backbone must be one of ${BACKBONES.join(', ')} (got ${JSON.stringify(name)})`);
+}
+
+/** RCAN and SwinIR pairs small enough for CPU runs (the EDSR pair is the preset's own). */
+const BACKBONES_SMALL: Readonly<Record<'quick' | 'smoke', Readonly<Record<Exclude<Backbone, 'edsr'>, BackbonePair>>>> = {
+  quick: {
+    rcan: {
+      teacher: { arch: 'rcan', feats: 16, groups: 2, blocks: 4, reduction: 4, resScale: 1 },
+      student: { arch: 'rcan', feats: 16, groups: 2, blocks: 1, reduction: 4, resScale: 1 },
+    },
+    swinir: {
+      teacher: { arch: 'swinir', embedDim: 24, depths: [2, 2], heads: [2, 2], windowSize: 8, mlpRatio: 2, upsampler: 'pixelshuffle', upsampleFeats: 16 },
+      student: { arch: 'swinir', embedDim: 12, depths: [2], heads: [2], windowSize: 8, mlpRatio: 2, upsampler: 'pixelshuffle', upsampleFeats: 8 },
+    },
+  },
+  smoke: {
+    rcan: {
+      teacher: { arch: 'rcan', feats: 4, groups: 1, blocks: 1, reduction: 2, resScale: 1 },
+      student: { arch: 'rcan', feats: 4, groups: 1, blocks: 1, reduction: 2, resScale: 1 },
+    },
+    swinir: {
+      teacher: { arch: 'swinir', embedDim: 6, depths: [1], heads: [1], windowSize: 4, mlpRatio: 2, upsampler: 'pixelshuffle', upsampleFeats: 4 },
+      student: { arch: 'swinir', embedDim: 6, depths: [1], heads: [1], windowSize: 4, mlpRatio: 2, upsampler: 'pixelshuffle', upsampleFeats: 4 },
+    },
+  },
+};
+
+/** The teacher/student pair of `backbone` under `preset`. */
+export function backbonePair(preset: ReproducePreset, backbone: Backbone): BackbonePair {
+  if (preset === 'paper') return { teacher: ZOO[`${backbone}-teacher`].arch, student: ZOO[`${backbone}-student`].arch };
+  if (backbone === 'edsr') {
+    const p = PRESETS[preset];
+    return { teacher: p.teacher ?? p.student, student: p.student };
+  }
+  return BACKBONES_SMALL[preset][backbone];
+}
+
+/** DUKD-v2 Table 4's pair (spec 7.8): EDSR 64x32 -> 16x32 under 'paper'; the preset's EDSR pair otherwise. */
+export function ablationPair(preset: ReproducePreset): BackbonePair {
+  if (preset === 'paper') return { teacher: ZOO['edsr-student'].arch, student: ZOO['edsr-student-c16'].arch };
+  return backbonePair(preset, 'edsr');
+}
+
+export interface JobDataOptions {
+  /** Data root holding DIV2K (training) and the benchmark sets; null/undefined = the preset's data. */
+  readonly data?: string | null;
+  /** Data-parallel worker threads (null: the config's / one per core). */
+  readonly workers?: number | null;
+}
+
+/** Data and validation overrides for a job (see the file comment). */
+export function dataOverrides(preset: ReproducePreset, opts: JobDataOptions): DeepPartial<TrainConfig> {
+  const base = PRESETS[preset];
+  const out: DeepPartial<TrainConfig> = {};
+  if (opts.data) {
+    out.data = { kind: 'div2k', root: opts.data };
+    out.val = { sets: ['Set5'], root: opts.data, limit: base.val.limit };
+  }
+  if (opts.workers !== undefined && opts.workers !== null) out.workers = opts.workers;
+  return out;
+}
+
+/** The config of one row: `method` (a kind or a method preset such as 'dukd-zi') on the given pair. */
+export function rowConfig(
+  preset: ReproducePreset,
+  opts: JobDataOptions & {
+    readonly scale: Scale;
+    readonly method: MethodKind | MethodPresetName;
+    readonly pair: BackbonePair;
+    /** Teacher weights (a model dir, run dir or checkpoint); ignored for scratch. */
+    readonly teacherWeights: string | null;
+  },
+): TrainConfig {
+  const scratch = opts.method === 'scratch';
+  const base = trainPreset(preset as PresetName, { method: opts.method, scale: opts.scale, student: opts.pair.student, teacher: scratch ? null : opts.pair.teacher });
+  const over = dataOverrides(preset, opts);
+  // zoom-out needs an LR patch divisible by the scale: the quick preset's 16 px becomes 15 px at x3
+  const p = base.data.patchSizeLr;
+  const patchSizeLr = p % opts.scale === 0 ? p : Math.max(opts.scale, Math.round(p / opts.scale) * opts.scale);
+  return resolveTrain({ ...over, data: { ...(over.data ?? {}), patchSizeLr }, teacherWeights: scratch ? null : opts.teacherWeights }, base);
+}

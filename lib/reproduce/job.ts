@@ -1,0 +1,231 @@
+/**
+ * The engine behind the reproduction jobs (ablation, main comparison, heterogeneous): a list of rows (a method
+ * on a backbone pair, with the paper's numbers for it) trained one after another through `train()` against one
+ * shared teacher per teacher architecture (teacher.ts), each student scored on the held-out sets (held-out.ts)
+ * and, optionally, its agreement with the teacher (agreement.ts). Everything returned is plain data: rows for
+ * tables, run summaries (ids, directories, times) for the report, and the job's wall time.
+ *
+ * Runs are cached by config hash, so a job run twice only re-evaluates (cached-run.ts opens finished runs
+ * without starting a worker pool).
+ */
+import * as path from 'node:path';
+import { initBackend } from '../backend/index';
+import type { MethodKind, MethodPresetName } from '../distill/config';
+import { openDataset } from '../data/datasets';
+import { buildModel } from '../models/build';
+import type { ArchConfig } from '../models/types';
+import { PAPER_Y } from '../metrics/protocol';
+import { loadTeacherWeights } from '../train/distill-task';
+import type { TrainProgressEvent } from '../train/progress';
+import { train } from '../train/trainer';
+import type { Scale } from '../types';
+import { AgreementProbe, type AgreementScore } from './agreement';
+import { openFinishedRun } from './cached-run';
+import { heldOutSets, scoreHeldOut } from './held-out';
+import { rowConfig, type BackbonePair, type ReproducePreset } from './job-config';
+import { paperCell, type PaperCells } from './paper-numbers';
+import { ensureTeacher, type TeacherInfo } from './teacher';
+
+export type PaperScore = { readonly psnr: number; readonly ssim: number };
+
+/** One table line: our score on one held-out set beside the paper's number for that row. */
+export type ReproduceRow = {
+  /** The table's row id (e.g. 'zoom-in+da', 'dukd', 'edsr->rcan'). */
+  readonly row: string;
+  /** The row's label as the paper prints it. */
+  readonly label: string;
+  /** Method preset the row trains ('scratch', 'kd', 'fakd', 'dukd-zi', ..., 'dukd'). */
+  readonly method: string;
+  readonly set: string;
+  readonly psnr: number;
+  readonly ssim: number;
+  readonly scale: Scale;
+  readonly protocol: string;
+  /** The paper's number for this row on `paperSet`; null where the paper has none. */
+  readonly paper: PaperScore | null;
+  /** Which paper column `paper` comes from (for the synthetic set: the paper's held-out analogue). */
+  readonly paperSet: string | null;
+  readonly runId: string;
+};
+
+/** What a job trains for one row. */
+export type RowSpec = {
+  readonly row: string;
+  readonly label: string;
+  readonly method: MethodKind | MethodPresetName;
+  readonly pair: BackbonePair;
+  /** The paper's cells for this row (null: no published row). */
+  readonly paper: PaperCells | null;
+};
+
+export type RunSummary = {
+  readonly row: string;
+  readonly method: string;
+  readonly runId: string;
+  readonly dir: string;
+  readonly teacherRunId: string | null;
+  /** Training time the run recorded (all sessions). */
+  readonly trainSec: number;
+  /** Wall time of this job spent on the row (0-ish when the run was cached). */
+  readonly wallSec: number;
+  readonly cached: boolean;
+  readonly formula: string;
+};
+
+export type AgreementRow = { readonly row: string; readonly method: string; readonly runId: string } & AgreementScore;
+
+export type JobResult = {
+  readonly job: 'ablation' | 'main' | 'heterogeneous';
+  readonly title: string;
+  /** Where the paper column comes from (table, its scale and pair): ours may use another scale and smaller nets. */
+  readonly paperSource: string;
+  readonly preset: ReproducePreset;
+  readonly scale: Scale;
+  readonly protocol: string;
+  /** 'synthetic' or the data root. */
+  readonly data: string;
+  readonly teachers: readonly TeacherInfo[];
+  readonly rows: readonly ReproduceRow[];
+  readonly runs: readonly RunSummary[];
+  readonly agreement: readonly AgreementRow[];
+  readonly wallSec: number;
+  /** Runs directory the job used (the report goes to `<runsDir>/<reportId>/report.html`). */
+  readonly runsDir: string;
+};
+
+/** Events a job reports while it works (for a progress display). */
+export type JobEvent =
+  | { readonly kind: 'teacher'; readonly arch: ArchConfig; readonly phase: 'start' | 'done'; readonly info?: TeacherInfo }
+  | { readonly kind: 'row'; readonly row: string; readonly index: number; readonly of: number; readonly phase: 'start' | 'done'; readonly summary?: RunSummary; readonly psnr?: number }
+  | { readonly kind: 'train'; readonly row: string; readonly progress: TrainProgressEvent };
+
+export interface JobOptions {
+  readonly preset: ReproducePreset;
+  readonly scale: Scale;
+  readonly data?: string | null;
+  readonly teacherWeights?: string | null;
+  readonly runsDir?: string;
+  readonly workers?: number | null;
+  /** Compute teacher-student agreement for every distilled row and scratch (default true). */
+  readonly agreement?: boolean;
+  /** Also DIV2K valid among the held-out sets when present (Table 4). */
+  readonly div2kVal?: boolean;
+  /** When the held-out set is synthetic, the paper column shown beside it (e.g. 'DIV2K-val' for Table 4). */
+  readonly syntheticPaperSet: string;
+  /** JobResult.paperSource. */
+  readonly paperSource: string;
+  onEvent?(e: JobEvent): void;
+  /** Extra lines (teacher/run banners) go here; default: nothing. */
+  log?(line: string): void;
+}
+
+function archKey(a: ArchConfig): string {
+  return JSON.stringify(a);
+}
+
+/** Trains and scores `rows` (see the file comment). */
+export async function runJob(job: JobResult['job'], title: string, rows: readonly RowSpec[], opts: JobOptions): Promise<JobResult> {
+  const t0 = performance.now();
+  const runsDir = path.resolve(opts.runsDir ?? 'runs');
+  const quiet = true;
+  const log = opts.log ?? ((): void => undefined);
+  const sets = heldOutSets({ scale: opts.scale, data: opts.data, div2kVal: opts.div2kVal, log });
+  await initBackend({ announce: false }); // cached runs skip train(), which would otherwise initialise it
+
+  // one teacher per teacher architecture (given weights apply to every distilled row's teacher)
+  const teachers = new Map<string, TeacherInfo>();
+  const needTeacher = rows.filter((r) => r.method !== 'scratch');
+  for (const r of needTeacher) {
+    const key = archKey(r.pair.teacher);
+    if (teachers.has(key)) continue;
+    opts.onEvent?.({ kind: 'teacher', arch: r.pair.teacher, phase: 'start' });
+    const info = await ensureTeacher({
+      preset: opts.preset, scale: opts.scale, arch: r.pair.teacher, teacherWeights: opts.teacherWeights, runsDir, data: opts.data,
+      workers: opts.workers, quiet, log,
+      onProgress: (p) => opts.onEvent?.({ kind: 'train', row: 'teacher', progress: p }),
+    });
+    teachers.set(key, info);
+    opts.onEvent?.({ kind: 'teacher', arch: r.pair.teacher, phase: 'done', info });
+  }
+
+  // agreement probes, one per teacher
+  const probes = new Map<string, AgreementProbe>();
+  if (opts.agreement ?? true) {
+    const trainSet = opts.data
+      ? openDataset({ kind: 'div2k', root: opts.data, scale: opts.scale, split: 'train' })
+      : openDataset({ kind: 'synthetic', scale: opts.scale, split: 'train' });
+    for (const [key, info] of teachers) {
+      const net = buildModel(info.arch, opts.scale, { seed: 0 });
+      try {
+        loadTeacherWeights(net, info.weights);
+        const patchSizeLr = rowConfig(opts.preset, { scale: opts.scale, method: 'scratch', pair: rows[0].pair, teacherWeights: null, data: opts.data }).data.patchSizeLr;
+        probes.set(key, await AgreementProbe.create(net, { train: trainSet, patchSizeLr, heldOut: sets, limit: opts.data ? 20 : null }));
+      } finally {
+        net.dispose();
+      }
+    }
+  }
+
+  const out: ReproduceRow[] = [];
+  const runs: RunSummary[] = [];
+  const agreement: AgreementRow[] = [];
+  for (let i = 0; i < rows.length; i++) {
+    const spec = rows[i];
+    const teacher = spec.method === 'scratch' ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
+    const cfg = rowConfig(opts.preset, {
+      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers,
+    });
+    opts.onEvent?.({ kind: 'row', row: spec.row, index: i, of: rows.length, phase: 'start' });
+    const r0 = performance.now();
+    let steps = 0;
+    const run = openFinishedRun(cfg, runsDir) ?? await train(cfg, {
+      runsDir, quiet, log, workers: opts.workers ?? undefined,
+      onProgress: (p) => {
+        steps++;
+        opts.onEvent?.({ kind: 'train', row: spec.row, progress: p });
+      },
+    });
+    try {
+      const scores = await scoreHeldOut(run.student, sets);
+      for (const s of scores) {
+        const paperSet = s.set === 'synthetic-valid' ? opts.syntheticPaperSet : s.set;
+        out.push({
+          row: spec.row, label: spec.label, method: spec.method, set: s.set, psnr: s.psnr, ssim: s.ssim, scale: opts.scale, protocol: s.protocol,
+          paper: spec.paper ? paperCell(spec.paper, paperSet) : null, paperSet: spec.paper && paperCell(spec.paper, paperSet) ? paperSet : null, runId: run.id,
+        });
+      }
+      // agreement with the job's teacher for this pair (scratch rows too: the baseline)
+      const probe = probes.get(archKey(spec.pair.teacher));
+      if (probe) agreement.push({ row: spec.row, method: spec.method, runId: run.id, ...(await probe.score(run.student)) });
+      const summary: RunSummary = {
+        row: spec.row, method: spec.method, runId: run.id, dir: run.dir, teacherRunId: teacher?.runId ?? null, trainSec: run.results.elapsedSec,
+        wallSec: (performance.now() - r0) / 1000, cached: steps === 0, formula: run.results.formula,
+      };
+      runs.push(summary);
+      opts.onEvent?.({ kind: 'row', row: spec.row, index: i, of: rows.length, phase: 'done', summary, psnr: scores[0]?.psnr });
+    } finally {
+      run.dispose();
+    }
+  }
+  return {
+    job, title, paperSource: opts.paperSource, preset: opts.preset, scale: opts.scale, protocol: PAPER_Y.id, data: opts.data ? path.resolve(opts.data) : 'synthetic',
+    teachers: [...teachers.values()], rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
+  };
+}
+
+/** Options every reproduce* job takes. */
+export interface ReproduceOptions {
+  readonly preset: ReproducePreset;
+  /** Default: the preset's scale (x4 for 'paper'). */
+  readonly scale?: Scale;
+  /** Data root (DIV2K for training, benchmark sets for evaluation); default: the embedded synthetic set. */
+  readonly data?: string | null;
+  /** Teacher weights to use instead of training the teacher (checkpoint, kit model dir or run dir). */
+  readonly teacherWeights?: string | null;
+  readonly runsDir?: string;
+  readonly workers?: number | null;
+  /** Teacher-student agreement per row (default true). */
+  readonly agreement?: boolean;
+  onProgress?(e: JobEvent): void;
+  log?(line: string): void;
+}

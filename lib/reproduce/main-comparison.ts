@@ -1,0 +1,39 @@
+/**
+ * DUKD-v2 Table 2 protocol for one backbone (spec 12.2): Scratch, KD, FAKD and DUKD students of the backbone's
+ * pair, sharing one teacher. 'paper' uses the published pairs (EDSR 256x32 -> 64x32, RCAN 10x20 -> 10x6,
+ * SwinIR 180/6x6 -> 60/4x6; pass the converted teacher with `teacherWeights`); 'quick'/'smoke' use small pairs
+ * (job-config.ts). FAKD is skipped for SwinIR (not in the paper's table). With the synthetic held-out set, the
+ * paper column shown beside it is Urban100 (where the paper's gaps are largest).
+ */
+import type { Scale } from '../types';
+import { runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
+import { assertBackbone, assertReproducePreset, backbonePair, type Backbone, type ReproducePreset } from './job-config';
+import { table2Row, type Table2Method } from './paper-numbers';
+import { defaultScale } from './teacher';
+
+export interface MainComparisonOptions extends ReproduceOptions {
+  /** Default 'edsr'. */
+  readonly backbone?: Backbone;
+}
+
+const LABELS: Readonly<Record<Table2Method, string>> = { scratch: 'Scratch', kd: 'KD', fakd: 'FAKD', csd: 'CSD', dukd: 'DUKD' };
+
+/** Table 2's row specs for a backbone (CSD is not implemented by the kit; FAKD not for SwinIR). */
+export function mainComparisonRows(preset: ReproducePreset, backbone: Backbone, scale: Scale): RowSpec[] {
+  const pair = backbonePair(preset, backbone);
+  const methods: Exclude<Table2Method, 'csd'>[] = backbone === 'swinir' ? ['scratch', 'kd', 'dukd'] : ['scratch', 'kd', 'fakd', 'dukd'];
+  return methods.map((m) => ({ row: m, label: LABELS[m], method: m, pair, paper: table2Row(backbone, scale, m)?.sets ?? null }));
+}
+
+/** Reproduces one backbone's block of DUKD-v2 Table 2 (see the file comment). */
+export async function reproduceMainComparison(opts: MainComparisonOptions): Promise<JobResult> {
+  assertReproducePreset(opts.preset);
+  const backbone = opts.backbone ?? 'edsr';
+  assertBackbone(backbone);
+  const scale = opts.scale ?? defaultScale(opts.preset);
+  return runJob('main', `DUKD-v2 Table 2, ${backbone.toUpperCase()} x${scale} (${opts.preset} preset)`, mainComparisonRows(opts.preset, backbone, scale), {
+    preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
+    agreement: opts.agreement, syntheticPaperSet: 'Urban100',
+    paperSource: `DUKD-v2 Table 2: ${backbone.toUpperCase()} x${scale}, the published teacher/student pair, DIV2K training`, onEvent: opts.onProgress, log: opts.log,
+  });
+}
