@@ -8,10 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { openDataset, type Dataset } from '../data/datasets';
-import { createImage, imageToTensor, quantizeUnit } from '../data/image';
 import { BENCHMARK_SETS, resolveSetDir } from '../eval/evaluate';
-import { upscaleTiledData } from '../eval/tiled';
-import { PAPER_Y, scorePair } from '../metrics/protocol';
+import { scoreDataset } from '../eval/score-dataset';
 import type { SRNet } from '../models/types';
 import type { Scale } from '../types';
 
@@ -57,25 +55,6 @@ export function heldOutSets(opts: HeldOutOptions): HeldOutSet[] {
 /** Mean PSNR/SSIM per held-out set (mean of per-image values). Leaves no tensors behind. */
 export async function scoreHeldOut(net: SRNet, sets: readonly HeldOutSet[], limit?: number | null): Promise<HeldOutScore[]> {
   const out: HeldOutScore[] = [];
-  for (const { name, dataset } of sets) {
-    const pairs = limit ? dataset.pairs.slice(0, limit) : dataset.pairs;
-    let psnr = 0;
-    let ssim = 0;
-    for (const pair of pairs) {
-      const { lr, hr } = await pair.load();
-      const x = imageToTensor(lr);
-      let y: Awaited<ReturnType<typeof upscaleTiledData>>;
-      try {
-        y = await upscaleTiledData(net, x, { tile: 0 });
-      } finally {
-        x.dispose();
-      }
-      const s = scorePair(createImage(y.height, y.width, quantizeUnit(y.data)), hr, net.scale, PAPER_Y);
-      psnr += s.psnr;
-      ssim += s.ssim;
-    }
-    const n = Math.max(1, pairs.length);
-    out.push({ set: name, psnr: psnr / n, ssim: ssim / n, images: pairs.length, protocol: PAPER_Y.id });
-  }
+  for (const { name, dataset } of sets) out.push({ set: name, ...(await scoreDataset(net, dataset, limit)) });
   return out;
 }

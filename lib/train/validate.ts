@@ -5,11 +5,9 @@
  */
 import * as path from 'node:path';
 import { defaultDataRoot, openDataset, type Dataset } from '../data/datasets';
-import { createImage, imageToTensor, quantizeUnit } from '../data/image';
 import type { TrainConfig } from '../config/train';
 import { resolveSetDir } from '../eval/evaluate';
-import { upscaleTiledData } from '../eval/tiled';
-import { PAPER_Y, scorePair } from '../metrics/protocol';
+import { scoreDataset } from '../eval/score-dataset';
 import type { SRNet } from '../models/types';
 
 export type ValSetResult = { readonly set: string; readonly psnr: number; readonly ssim: number; readonly images: number; readonly protocol: string };
@@ -30,25 +28,8 @@ export function checkValSets(cfg: TrainConfig): void {
 export async function validate(net: SRNet, cfg: TrainConfig): Promise<ValSetResult[]> {
   const out: ValSetResult[] = [];
   for (const set of cfg.val.sets) {
-    const ds = openValSet(set, cfg);
-    const pairs = cfg.val.limit === null ? ds.pairs : ds.pairs.slice(0, cfg.val.limit);
-    let psnr = 0;
-    let ssim = 0;
-    for (const pair of pairs) {
-      const { lr, hr } = await pair.load();
-      const x = imageToTensor(lr);
-      let y: Awaited<ReturnType<typeof upscaleTiledData>>;
-      try {
-        y = await upscaleTiledData(net, x, { tile: 0 });
-      } finally {
-        x.dispose();
-      }
-      const score = scorePair(createImage(y.height, y.width, quantizeUnit(y.data)), hr, cfg.scale, PAPER_Y);
-      psnr += score.psnr;
-      ssim += score.ssim;
-    }
-    const n = Math.max(1, pairs.length);
-    out.push({ set: set === 'synthetic' ? 'synthetic-valid' : path.basename(set), psnr: psnr / n, ssim: ssim / n, images: pairs.length, protocol: PAPER_Y.id });
+    const score = await scoreDataset(net, openValSet(set, cfg), cfg.val.limit);
+    out.push({ set: set === 'synthetic' ? 'synthetic-valid' : path.basename(set), ...score });
   }
   return out;
 }
