@@ -257,6 +257,38 @@ export function sumCases(rng: Rng, count: number): KernelCase[] {
       compute: ([x]) => [tf.sum(x, axes, keepDims)],
     });
   }
+  // Many rows and a width that is not a multiple of 8: several row tiles, column blocks and a remainder.
+  const big = [37, 29, 21];
+  out.push({
+    kernel: 'Sum',
+    shape: `${dims(big)} axes 0,1`,
+    inputs: [randomInput(rng, big)],
+    compute: ([x]) => [tf.sum(x, [0, 1])],
+  });
+  return out;
+}
+
+/**
+ * Identity (tf.clone; zero-copy on wasm): clones of clones, of a reshaped view and of a variable,
+ * read after the inputs they share data with are disposed.
+ */
+export function identityCases(rng: Rng, count: number): KernelCase[] {
+  const out: KernelCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const shape = Array.from({ length: 1 + (i % 4) }, () => 1 + rng.int(7));
+    out.push({
+      kernel: 'Identity',
+      shape: dims(shape),
+      inputs: [randomInput(rng, shape)],
+      compute: ([x]) => {
+        const v = tf.variable(tf.mul(x, 2), false);
+        const fromVar = tf.clone(v);
+        v.assign(tf.zerosLike(v)); // must not change the clone
+        v.dispose();
+        return [tf.clone(tf.clone(x)), tf.clone(tf.reshape(x, [-1])), fromVar, tf.grad((z: tf.Tensor) => tf.sum(tf.clone(z)))(x)];
+      },
+    });
+  }
   return out;
 }
 
@@ -456,6 +488,7 @@ export function allCases(rng: Rng, cases: number): KernelCase[] {
     ...segmentSumCases(rng, Math.max(2, Math.ceil(cases / 2))),
     ...sliceCases(rng, Math.max(5, cases)),
     ...sumCases(rng, Math.max(3, cases)),
+    ...identityCases(rng, Math.max(2, Math.ceil(cases / 2))),
     ...depthwiseCases(rng, Math.max(4, Math.ceil(cases / 2))),
     ...networkCases(rng),
   ];

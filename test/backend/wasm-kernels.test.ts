@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import {
   KernelCase, KernelCheckRow, batchMatMulCases, depthwiseCases, checkCases, checkKernelsAgainstCpu, convCases, edsrCase,
-  rcabCase, segmentSumCases, sliceCases, sumCases, swinCase, transposeCases,
+  identityCases, rcabCase, segmentSumCases, sliceCases, sumCases, swinCase, transposeCases,
 } from '../../lib/backend/gradient-check';
 import { registerWasmTrainingKernels } from '../../lib/backend/wasm-kernels/index';
 import { setConv2dBackpropFilterBandRows } from '../../lib/backend/wasm-kernels/conv2d-backprop-filter';
@@ -16,7 +16,7 @@ import { Rng } from '../../lib/util/rng';
 
 const KIT = [
   'Conv2DBackpropFilter', 'UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput',
-  'Conv2DBackpropInput', 'BatchMatMul', 'Transpose', 'Slice', 'Sum',
+  'Conv2DBackpropInput', 'BatchMatMul', 'Transpose', 'Slice', 'Sum', 'Identity',
 ];
 
 function failures(rows: readonly KernelCheckRow[]): string[] {
@@ -182,6 +182,10 @@ describe('kit kernels match the cpu backend', () => {
   it('Sum over leading axes (bias gradient) and over other axes, with and without keepDims', async () => {
     await expectAllMatch(sumCases(new Rng(43), 12));
   });
+
+  it('Identity (zero-copy clone) survives disposal of the tensors it shares data with', async () => {
+    await expectAllMatch(identityCases(new Rng(45), 8));
+  });
 });
 
 describe('Transpose: every rank-5 and rank-6 permutation', () => {
@@ -290,7 +294,7 @@ describe('kit kernels free their intermediates', () => {
     const rng = new Rng(91);
     const cases = [
       ...convCases(rng, 8), ...batchMatMulCases(rng, 1), ...transposeCases(rng, 4), ...segmentSumCases(rng, 2),
-      ...sliceCases(rng, 5), ...sumCases(rng, 3),
+      ...sliceCases(rng, 5), ...sumCases(rng, 3), ...identityCases(rng, 2),
     ];
     for (const c of cases) {
       const xs = c.inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype));

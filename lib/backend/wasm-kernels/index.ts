@@ -11,6 +11,7 @@ import { batchMatMulConfig } from './batch-mat-mul';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-conv2d-backprop';
+import { identityConfig } from './identity';
 import { sliceConfig } from './slice';
 import { sumConfig } from './sum';
 import { transposeConfig } from './transpose';
@@ -28,6 +29,7 @@ const OVERRIDES: ReadonlyArray<readonly [string, (stock: tf.KernelConfig | undef
   ['Transpose', transposeConfig],
   ['Slice', sliceConfig],
   ['Sum', sumConfig],
+  ['Identity', identityConfig],
 ];
 
 let registered: string[] | null = null;
