@@ -1,7 +1,7 @@
 // srkd model-stats: DUKD Table 1 recomputed beside the paper, human table and JSON, and a quick FPS measurement.
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseCommandArgs } from '../../lib/cli/command';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../cli-run';
 import { TABLE1_MODELS, formatModelStats, measureFps, modelStatsCommand, modelStatsRows } from '../../lib/cli/commands/model-stats';
 import { buildModel } from '../../lib/models/build';
 import { ZOO } from '../../lib/models/zoo';
@@ -11,20 +11,7 @@ beforeAll(async () => {
   await tf.setBackend('cpu');
 });
 
-async function run(argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-  try {
-    return { code: await modelStatsCommand.run(parseCommandArgs(modelStatsCommand, argv)), out };
-  } finally {
-    spy.mockRestore();
-    err.mockRestore();
-  }
-}
+const run = (argv: string[]): Promise<{ code: number; out: string }> => runCommand(modelStatsCommand, argv);
 
 describe('model-stats', () => {
   it('x4 rows reproduce the paper to the printed precision', () => {

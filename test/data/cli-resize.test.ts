@@ -1,25 +1,14 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseCommandArgs, UsageError } from '../../lib/cli/command';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../cli-run';
+import { UsageError } from '../../lib/cli/command';
 import { resizeCommand } from '../../lib/cli/commands/resize';
 import { readImage } from '../../lib/data/decode';
 import { sharedPath } from '../shared';
 
-async function run(argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    const code = await resizeCommand.run(parseCommandArgs(resizeCommand, argv));
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = (argv: string[]): Promise<{ code: number; out: string }> => runCommand(resizeCommand, argv);
 
 let dir = '';
 beforeAll(async () => {

@@ -6,12 +6,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { createHash } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCommand } from '../cli-run';
 import { DownloadIntegrityError } from '../../lib/io/download';
 import {
   TEACHER_WEIGHTS, TEACHER_WEIGHT_NAMES, downloadWeights, downloadWeightsEntry, teacherWeights, weightsUrl,
 } from '../../lib/io/weights-download';
-import { parseCommandArgs } from '../../lib/cli/command';
 import { weightsCommand } from '../../lib/cli/commands/weights';
 
 const FILES = new Map<string, Buffer>();
@@ -135,21 +135,7 @@ describe('downloads from a local server', () => {
 });
 
 describe('srkd weights', () => {
-  async function run(argv: string[]): Promise<{ code: number; out: string }> {
-    let out = '';
-    const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    const err = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    try {
-      const code = await weightsCommand.run(parseCommandArgs(weightsCommand, argv));
-      return { code, out };
-    } finally {
-      spy.mockRestore();
-      err.mockRestore();
-    }
-  }
+  const run = (argv: string[]): Promise<{ code: number; out: string }> => runCommand(weightsCommand, argv);
 
   it('list prints every name (table and JSON)', async () => {
     const t = await run(['list']);

@@ -1,21 +1,10 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { parseCommandArgs, UsageError } from '../../lib/cli/command';
+import { runCommand } from '../cli-run';
+import { UsageError } from '../../lib/cli/command';
 import { metricsCommand } from '../../lib/cli/commands/metrics';
 import { sharedPath } from '../shared';
 
-async function run(argv: string[]): Promise<{ code: number; out: string }> {
-  let out = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    const code = await metricsCommand.run(parseCommandArgs(metricsCommand, argv));
-    return { code, out };
-  } finally {
-    spy.mockRestore();
-  }
-}
+const run = (argv: string[]): Promise<{ code: number; out: string }> => runCommand(metricsCommand, argv);
 
 afterEach(() => vi.restoreAllMocks());
 
