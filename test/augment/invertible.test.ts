@@ -11,24 +11,11 @@ import {
   sampleAugFlags,
 } from '../../lib/augment/invertible';
 import { Rng } from '../../lib/util/rng';
+import { jsAug as jsApply, jsFlipH, jsFlipW, jsInv, jsTr } from '../distill/stand-in';
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
 });
-
-type Img = number[][][]; // [H][W][C]
-const jsFlipH = (x: Img): Img => x.slice().reverse();
-const jsFlipW = (x: Img): Img => x.map((r) => r.slice().reverse());
-const jsTr = (x: Img): Img => x[0].map((_, j) => x.map((r) => r[j]));
-const jsInv = (x: Img): Img => x.map((r) => r.map((p) => p.map((v) => 1 - v)));
-function jsApply(x: Img, f: AugFlags): Img {
-  let y = x;
-  if (f.invert) y = jsInv(y);
-  if (f.flipH) y = jsFlipH(y);
-  if (f.flipW) y = jsFlipW(y);
-  if (f.transpose) y = jsTr(y);
-  return y;
-}
 
 /** A batch of `b` 4x4x2 images on the 1/256 grid (so colour inversion is exact in float32). */
 function grid(b: number, seed = 1): number[][][][] {

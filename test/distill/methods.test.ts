@@ -11,6 +11,7 @@ import type { SRBatch } from '../../lib/types';
 import {
   type Img,
   jsAffine,
+  jsAug,
   jsFlipH,
   jsFlipW,
   jsImages,
@@ -129,14 +130,6 @@ function tileOf(hr: Img, cell: number, p: number, s: number): Img {
   const r0 = Math.floor(cell / s) * p;
   const c0 = (cell % s) * p;
   return hr.slice(r0, r0 + p).map((row) => row.slice(c0, c0 + p));
-}
-function jsAug(x: Img, f: AugFlags): Img {
-  let y = x;
-  if (f.invert) y = jsInv(y);
-  if (f.flipH) y = jsFlipH(y);
-  if (f.flipW) y = jsFlipW(y);
-  if (f.transpose) y = jsTr(y);
-  return y;
 }
 function jsUnaug(x: Img, f: AugFlags, legacy: boolean): Img {
   if (legacy) return jsAug(x, f);

@@ -5,6 +5,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SRNet } from '../../lib/models/types';
 import type { Scale } from '../../lib/types';
+import type { AugFlags } from '../../lib/augment/invertible';
 
 let nextId = 0;
 
@@ -54,6 +55,16 @@ export const jsFlipW = (x: Img): Img => x.map((r) => r.slice().reverse());
 export const jsTr = (x: Img): Img => x[0].map((_, j) => x.map((r) => r[j]));
 export const jsInv = (x: Img): Img => x.map((r) => r.map((p) => p.map((v) => 1 - v)));
 export const flat = (x: Img): number[] => x.flat(2);
+
+/** Plain-JS augmentation in the spec's forward order I, H, W, Tr (spec/methods.md 7.4). */
+export function jsAug(x: Img, f: AugFlags): Img {
+  let y = x;
+  if (f.invert) y = jsInv(y);
+  if (f.flipH) y = jsFlipH(y);
+  if (f.flipW) y = jsFlipW(y);
+  if (f.transpose) y = jsTr(y);
+  return y;
+}
 
 /** mean |a - b| over several images (same total element count semantics as the kit's l1). */
 export function jsL1(as: Img[], bs: Img[]): number {
