@@ -126,6 +126,42 @@ export function convCases(rng: Rng, count: number): KernelCase[] {
   return out;
 }
 
+/**
+ * Conv2D and FusedConv2D (bias, ReLU), cycling through k 1/3/5, same/valid/explicit pads, stride 1/2,
+ * and output channel counts that take each SIMD tiling (Cout % 4 == 0, Cout == 3) or the XNNPACK fallback.
+ */
+export function forwardConvCases(rng: Rng, count: number): KernelCase[] {
+  const out: KernelCase[] = [];
+  for (let i = 0; i < count; i++) {
+    const k = [3, 1, 5][i % 3];
+    const pads: Array<Pad | number> = ['same', 'valid', Math.floor(k / 2)];
+    const pad = pads[(i >> 1) % 3];
+    const stride = (i >> 2) % 2 === 0 ? 1 : 2;
+    const n = pick(rng, [1, 2]);
+    const h = k + rng.int(9);
+    const w = k + rng.int(9);
+    const cin = pick(rng, [3, 4, 8, 13, 16, 32]);
+    const cout = pick(rng, [3, 4, 5, 8, 12, 16, 64]);
+    const fused = i % 2 === 0;
+    const activation = i % 4 === 0 ? 'relu' : 'linear';
+    const xShape: [number, number, number, number] = [n, h, w, cin];
+    const fShape: [number, number, number, number] = [k, k, cin, cout];
+    const inputs = [randomInput(rng, xShape), randomInput(rng, fShape)];
+    if (fused) inputs.push(randomInput(rng, [cout]));
+    out.push({
+      kernel: fused ? 'FusedConv2D' : 'Conv2D',
+      shape: `x ${dims(xShape)} k${k} s${stride} ${pad} -> ${cout}${fused ? ` +bias ${activation}` : ''}`,
+      inputs,
+      compute: ([x, filter, bias]) => [
+        fused
+          ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, bias, strides: stride, pad, activation })
+          : tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad),
+      ],
+    });
+  }
+  return out;
+}
+
 /** Depthwise conv gradients (dx, dw) through tf.grads: multiplier 1/2, k 1/3, same/valid, stride 1/2 (tfjs-core's gradient rejects dilation > 1). */
 export function depthwiseCases(rng: Rng, count: number): KernelCase[] {
   const out: KernelCase[] = [];
@@ -483,6 +519,7 @@ export function networkCases(rng: Rng): KernelCase[] {
 export function allCases(rng: Rng, cases: number): KernelCase[] {
   return [
     ...convCases(rng, Math.max(8, cases)),
+    ...forwardConvCases(rng, Math.max(6, cases)),
     ...batchMatMulCases(rng, Math.max(1, Math.ceil(cases / 8))),
     ...transposeCases(rng, Math.max(2, cases)),
     ...segmentSumCases(rng, Math.max(2, Math.ceil(cases / 2))),

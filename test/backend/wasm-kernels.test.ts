@@ -16,7 +16,7 @@ import { Rng } from '../../lib/util/rng';
 
 const KIT = [
   'Conv2DBackpropFilter', 'UnsortedSegmentSum', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput',
-  'Conv2DBackpropInput', 'BatchMatMul', 'Transpose', 'Slice', 'Sum', 'Identity',
+  'Conv2D', 'FusedConv2D', 'Conv2DBackpropInput', 'BatchMatMul', 'Transpose', 'Slice', 'Sum', 'Identity',
 ];
 
 function failures(rows: readonly KernelCheckRow[]): string[] {

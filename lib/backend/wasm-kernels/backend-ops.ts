@@ -13,6 +13,13 @@ export interface WasmBackend {
   typedArrayFromHeap(info: tf.TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
 
+/** Byte offset of a tensor's data in the backend's linear memory (for the kit's SIMD modules). */
+export function heapOffset(backend: unknown, info: tf.TensorInfo): number {
+  const entry = (backend as { dataIdMap: { get(id: tf.DataId): { memoryOffset: number } | undefined } }).dataIdMap.get(info.dataId);
+  if (!entry) throw new Error('heapOffset: tensor data is not on the wasm backend');
+  return entry.memoryOffset;
+}
+
 export type KernelArgs = { inputs: tf.NamedTensorInfoMap; backend: unknown; attrs?: tf.NamedAttrMap };
 
 /** Stock wasm kernel configs replaced by kit kernels, captured before the override. */

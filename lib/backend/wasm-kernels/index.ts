@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { rememberStock } from './backend-ops';
 import { batchMatMulConfig } from './batch-mat-mul';
+import { conv2dConfig, fusedConv2dConfig } from './conv2d';
 import { conv2dBackpropFilterConfig } from './conv2d-backprop-filter';
 import { conv2dBackpropInputConfig } from './conv2d-backprop-input';
 import { depthwiseBackpropFilterConfig, depthwiseBackpropInputConfig } from './depthwise-conv2d-backprop';
@@ -24,6 +25,8 @@ const ADDED: readonly tf.KernelConfig[] = [
 
 /** Faster versions of stock kernels: each builder gets the stock config to fall back on. */
 const OVERRIDES: ReadonlyArray<readonly [string, (stock: tf.KernelConfig | undefined) => tf.KernelConfig]> = [
+  ['Conv2D', conv2dConfig],
+  ['FusedConv2D', fusedConv2dConfig],
   ['Conv2DBackpropInput', conv2dBackpropInputConfig],
   ['BatchMatMul', batchMatMulConfig],
   ['Transpose', transposeConfig],

@@ -1,0 +1,205 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { initBackend } from '../../lib/backend/index';
+import { KernelCase, checkCases, convCases, randomInput } from '../../lib/backend/gradient-check';
+import { simdKernels, simdWasmFile } from '../../lib/backend/simd/index';
+import { Rng } from '../../lib/util/rng';
+
+// No DOM lib in this tsconfig: the WebAssembly members used here, typed locally.
+type Desc = { module?: string; name: string; kind: string };
+const WA = (globalThis as unknown as {
+  WebAssembly: { Module: { new (b: Uint8Array): object; imports(m: object): Desc[]; exports(m: object): Desc[] } };
+}).WebAssembly;
+
+const SIMD_DIR = path.join(__dirname, '..', '..', 'lib', 'backend', 'simd');
+
+/** Section ids of a wasm binary (header, then id byte + LEB128 size per section). */
+function sectionIds(bytes: Uint8Array): number[] {
+  expect([...bytes.subarray(0, 4)]).toEqual([0, 0x61, 0x73, 0x6d]);
+  const ids: number[] = [];
+  let p = 8;
+  while (p < bytes.length) {
+    const id = bytes[p++];
+    let size = 0;
+    let shift = 0;
+    for (;;) {
+      const b = bytes[p++];
+      size |= (b & 0x7f) << shift;
+      shift += 7;
+      if (b < 0x80) break;
+    }
+    ids.push(id);
+    p += size;
+  }
+  expect(p).toBe(bytes.length);
+  return ids;
+}
+
+function filterCase(rng: Rng, xShape: [number, number, number, number], k: number, cout: number, stride: number, pad: 'same' | 'valid'): KernelCase {
+  const fShape: [number, number, number, number] = [k, k, xShape[3], cout];
+  const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad).outShape;
+  return {
+    kernel: 'Conv2DBackpropFilter',
+    shape: `${xShape.join('x')} k${k} s${stride} ${pad} -> ${cout}`,
+    inputs: [randomInput(rng, xShape), randomInput(rng, dyShape)],
+    compute: ([x, dy]) => [
+      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: fShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    ],
+  };
+}
+
+function forwardCase(
+  rng: Rng, xShape: [number, number, number, number], k: number, cout: number, stride: number,
+  pad: 'same' | 'valid' | number, bias: boolean, activation: 'linear' | 'relu',
+): KernelCase {
+  const fShape: [number, number, number, number] = [k, k, xShape[3], cout];
+  const inputs = [randomInput(rng, xShape), randomInput(rng, fShape)];
+  if (bias) inputs.push(randomInput(rng, [cout]));
+  return {
+    kernel: bias || activation === 'relu' ? 'FusedConv2D' : 'Conv2D',
+    shape: `${xShape.join('x')} k${k} s${stride} ${pad} -> ${cout}${bias ? ' +bias' : ''} ${activation}`,
+    inputs,
+    compute: ([x, filter, b]) => [
+      bias || activation === 'relu'
+        ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, bias: b, strides: stride, pad, activation })
+        : tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad),
+    ],
+  };
+}
+
+async function expectMatchCpu(cases: readonly KernelCase[]): Promise<void> {
+  const rows = await checkCases(cases, 'wasm');
+  expect(rows.filter((r) => !r.ok).map((r) => `${r.kernel} ${r.shape}: rel ${r.maxRelErr.toExponential(2)}`)).toEqual([]);
+}
+
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', announce: false });
+});
+
+afterEach(() => {
+  delete process.env.SRKD_SIMD_KERNELS;
+});
+
+describe('committed SIMD wasm modules', () => {
+  const info = JSON.parse(fs.readFileSync(path.join(SIMD_DIR, 'build-info.json'), 'utf8')) as { wasm: string; sharedMemoryWasm: string; sources: Record<string, string> };
+
+  it('were built from the committed C source (run scripts/build-simd.sh after editing it)', () => {
+    const sources = fs.readdirSync(SIMD_DIR).filter((f) => f.endsWith('.c'));
+    expect(sources.length).toBeGreaterThan(0);
+    expect(Object.keys(info.sources).sort()).toEqual([...sources].sort());
+    for (const src of sources) {
+      const hash = createHash('sha256').update(fs.readFileSync(path.join(SIMD_DIR, src))).digest('hex');
+      expect(info.sources[src], src).toBe(hash);
+    }
+    expect(path.join(SIMD_DIR, info.wasm)).toBe(simdWasmFile(false));
+    expect(path.join(SIMD_DIR, info.sharedMemoryWasm)).toBe(simdWasmFile(true));
+  });
+
+  it('import only a memory and carry no data, start or memory of their own (they must not write into tfjs memory)', () => {
+    for (const shared of [false, true]) {
+      const bytes = new Uint8Array(fs.readFileSync(simdWasmFile(shared)));
+      const mod = new WA.Module(bytes);
+      expect(WA.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
+      expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['conv2d_backprop_filter', 'conv2d_forward']);
+      const ids = sectionIds(bytes);
+      for (const forbidden of [5 /* memory */, 8 /* start */, 11 /* data */, 12 /* data count */]) expect(ids).not.toContain(forbidden);
+    }
+  });
+
+  it('link to the wasm backend in this process', () => {
+    expect(simdKernels(tf.backend())).not.toBeNull();
+    process.env.SRKD_SIMD_KERNELS = 'off';
+    expect(simdKernels(tf.backend())).toBeNull();
+  });
+});
+
+describe('SIMD Conv2DBackpropFilter matches the cpu backend', () => {
+  it('both register tilings, ragged channel blocks, strides 1/2, same/valid, k 1/3/5', async () => {
+    const rng = new Rng(31);
+    const cases: KernelCase[] = [];
+    // [x shape, k, cout, stride, pad]: along Cout (cout % 4 == 0) with cin 1..13 and cout 4 / 8k+4;
+    // along Cin (cin % 4 == 0, cout ragged) with cin % 8 == 4 (the scalar half block) and cout 1..7.
+    const specs: Array<[[number, number, number, number], number, number, number, 'same' | 'valid']> = [
+      [[2, 9, 7, 1], 3, 4, 1, 'same'], [[1, 8, 8, 3], 3, 16, 1, 'same'], [[3, 6, 11, 13], 3, 12, 2, 'same'],
+      [[2, 10, 9, 16], 1, 20, 1, 'valid'], [[1, 12, 12, 6], 5, 8, 2, 'valid'], [[2, 7, 13, 16], 5, 64, 1, 'same'],
+      [[2, 10, 11, 16], 3, 3, 1, 'same'], [[1, 9, 9, 12], 3, 5, 2, 'same'], [[2, 8, 5, 4], 3, 1, 1, 'valid'],
+      [[1, 11, 8, 24], 3, 7, 1, 'same'], [[2, 5, 5, 8], 5, 2, 2, 'same'],
+    ];
+    for (const [x, k, cout, s, pad] of specs) cases.push(filterCase(rng, x, k, cout, s, pad));
+    await expectMatchCpu(cases);
+  });
+
+  it('gives the same results as the XNNPACK fallback (SRKD_SIMD_KERNELS=off) on random shapes', async () => {
+    const cases = convCases(new Rng(32), 16).filter((c) => c.kernel === 'Conv2DBackpropFilter');
+    await expectMatchCpu(cases);
+    process.env.SRKD_SIMD_KERNELS = 'off';
+    await expectMatchCpu(cases);
+  });
+
+  it('leaks no tensors', () => {
+    expect(tf.getBackend()).toBe('wasm');
+    const x = tf.randomNormal([2, 8, 8, 16]);
+    const dy = tf.randomNormal([2, 8, 8, 8]);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) {
+      const dw = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 8] } as unknown as tf.NamedAttrMap) as tf.Tensor;
+      dw.dispose();
+    }
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([x, dy]);
+  });
+});
+
+describe('SIMD Conv2D / FusedConv2D / Conv2DBackpropInput match the cpu backend', () => {
+  it('along Cout (Cout % 4 == 0) and along Cin (Cout 3): edges, rows shorter than 4 pixels, strides, pads, bias, ReLU', async () => {
+    const rng = new Rng(33);
+    const cases: KernelCase[] = [];
+    const specs: Array<[[number, number, number, number], number, number, number, 'same' | 'valid' | number]> = [
+      [[2, 9, 7, 3], 3, 16, 1, 'same'], [[1, 6, 13, 16], 3, 64, 1, 'same'], [[2, 5, 3, 16], 3, 12, 1, 'same'],
+      [[1, 11, 10, 5], 5, 8, 2, 'same'], [[2, 8, 9, 16], 1, 4, 1, 'valid'], [[1, 10, 12, 7], 3, 20, 2, 'valid'],
+      [[2, 9, 11, 16], 3, 3, 1, 'same'], [[1, 7, 3, 8], 3, 3, 1, 'same'], [[2, 12, 9, 4], 5, 3, 2, 'same'],
+      [[1, 9, 10, 12], 3, 3, 1, 2], [[1, 8, 8, 16], 3, 8, 1, 0],
+    ];
+    specs.forEach(([x, k, cout, s, pad], i) => {
+      cases.push(forwardCase(rng, x, k, cout, s, pad, i % 3 !== 2, i % 2 === 0 ? 'relu' : 'linear'));
+      cases.push(forwardCase(rng, x, k, cout, s, pad, false, 'linear'));
+    });
+    await expectMatchCpu(cases);
+    process.env.SRKD_SIMD_KERNELS = 'off';
+    await expectMatchCpu(cases); // the XNNPACK fallback agrees too
+  });
+
+  it('Conv2DBackpropInput through the SIMD conv (stride 1), including 3 -> 16 and 16 -> 3 channel flips', async () => {
+    const cases = convCases(new Rng(34), 16).filter((c) => c.kernel === 'Conv2DBackpropInput');
+    const rng = new Rng(35);
+    for (const [cin, cout] of [[3, 16], [16, 3], [64, 16], [16, 64]]) {
+      const xShape: [number, number, number, number] = [2, 9, 10, cin];
+      const fShape: [number, number, number, number] = [3, 3, cin, cout];
+      cases.push({
+        kernel: 'Conv2DBackpropInput',
+        shape: `${xShape.join('x')} k3 s1 same -> ${cout}`,
+        inputs: [randomInput(rng, [2, 9, 10, cout]), randomInput(rng, fShape)],
+        compute: ([dy, filter]) => [
+          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: xShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        ],
+      });
+    }
+    await expectMatchCpu(cases);
+  });
+
+  it('is bit-identical to XNNPACK where Cout % 4 == 0 (same summation order), so switching changes no results', () => {
+    const rng = new Rng(36);
+    const x = tf.tensor4d(randomInput(rng, [2, 12, 11, 16]).values as Float32Array, [2, 12, 11, 16]);
+    const w = tf.tensor4d(randomInput(rng, [3, 3, 16, 8]).values as Float32Array, [3, 3, 16, 8]);
+    const b = tf.tensor1d(randomInput(rng, [8]).values as Float32Array);
+    const run = () => tf.fused.conv2d({ x, filter: w, bias: b, strides: 1, pad: 'same', activation: 'relu' });
+    const simd = run();
+    process.env.SRKD_SIMD_KERNELS = 'off';
+    const stock = run();
+    expect(Array.from(simd.dataSync())).toEqual(Array.from(stock.dataSync()));
+    tf.dispose([x, w, b, simd, stock]);
+  });
+});
