@@ -6,6 +6,8 @@ import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { KernelCase, checkCases, convCases, randomInput } from '../../lib/backend/gradient-check';
 import { simdKernels, simdWasmFile } from '../../lib/backend/simd/index';
+import { pixelShuffle } from '../../lib/models/layers/pixel-shuffle';
+import { sumRows } from '../../lib/backend/wasm-kernels/sum';
 import { Rng } from '../../lib/util/rng';
 
 // No DOM lib in this tsconfig: the WebAssembly members used here, typed locally.
@@ -103,7 +105,7 @@ describe('committed SIMD wasm modules', () => {
       const bytes = new Uint8Array(fs.readFileSync(simdWasmFile(shared)));
       const mod = new WA.Module(bytes);
       expect(WA.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-      expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['conv2d_backprop_filter', 'conv2d_forward']);
+      expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['conv2d_backprop_filter', 'conv2d_forward', 'pixel_shuffle', 'sum_rows']);
       const ids = sectionIds(bytes);
       for (const forbidden of [5 /* memory */, 8 /* start */, 11 /* data */, 12 /* data count */]) expect(ids).not.toContain(forbidden);
     }
@@ -201,5 +203,62 @@ describe('SIMD Conv2D / FusedConv2D / Conv2DBackpropInput match the cpu backend'
     const stock = run();
     expect(Array.from(simd.dataSync())).toEqual(Array.from(stock.dataSync()));
     tf.dispose([x, w, b, simd, stock]);
+  });
+});
+
+describe('SIMD pixel-shuffle transposes', () => {
+  it('equal the stock transposes bit for bit: r 2/3, C multiple of 4 or not, float32 and int32, and the op with its gradient', () => {
+    const rng = new Rng(37);
+    for (const [a, w, c, r] of [[6, 5, 16, 2], [3, 4, 6, 2], [4, 3, 5, 3], [1, 1, 4, 2], [2, 7, 8, 3]]) {
+      const n = a * w * c * r * r;
+      for (const dtype of ['float32', 'int32'] as const) {
+        const values = dtype === 'float32'
+          ? Float32Array.from({ length: n }, () => rng.normal())
+          : Int32Array.from({ length: n }, () => rng.int(1 << 30) - (1 << 29));
+        const fwdIn = tf.tensor(values, [a, w, c, r, r], dtype);
+        const bwdIn = tf.tensor(values, [a, r, w, r, c], dtype);
+        const got = [tf.transpose(fwdIn, [0, 3, 1, 4, 2]), tf.transpose(bwdIn, [0, 2, 4, 1, 3])].map((t) => Array.from(t.dataSync()));
+        process.env.SRKD_SIMD_KERNELS = 'off'; // the kit's generic >4-D route
+        const ref = [tf.transpose(fwdIn, [0, 3, 1, 4, 2]), tf.transpose(bwdIn, [0, 2, 4, 1, 3])].map((t) => Array.from(t.dataSync()));
+        delete process.env.SRKD_SIMD_KERNELS;
+        expect(got, `${[a, w, c, r]} ${dtype}`).toEqual(ref);
+        // Independent index arithmetic for the forward one: out[a, i, w, j, c] = in[a, w, c, i, j].
+        for (let k = 0; k < 20; k++) {
+          const [ai, wi, ci, i, j] = [rng.int(a), rng.int(w), rng.int(c), rng.int(r), rng.int(r)];
+          expect(got[0][(((ai * r + i) * w + wi) * r + j) * c + ci]).toBe(values[(((ai * w + wi) * c + ci) * r + i) * r + j]);
+        }
+        tf.dispose([fwdIn, bwdIn]);
+      }
+    }
+  });
+
+  it('the pixelShuffle gradient through them matches the cpu backend', async () => {
+    const rng = new Rng(38);
+    const cases: KernelCase[] = [[2, 5, 4, 16, 2], [1, 4, 3, 18, 3]].map(([n, h, w, c, r]) => ({
+      kernel: 'Transpose',
+      shape: `pixelShuffle ${[n, h, w, c].join('x')} r${r} + gradient`,
+      inputs: [randomInput(rng, [n, h, w, c]), randomInput(rng, [n, h * r, w * r, c / (r * r)])],
+      compute: ([x, dy]) => {
+        const f = (t: tf.Tensor) => pixelShuffle(t as tf.Tensor4D, r);
+        return [f(x), tf.grad(f)(x, dy)];
+      },
+    }));
+    await expectMatchCpu(cases);
+  });
+});
+
+describe('SIMD bias-gradient Sum', () => {
+  it('equals the float64 row-order loop bit for bit (widths with and without a multiple of 8, one row, many rows)', () => {
+    const rng = new Rng(39);
+    for (const shape of [[8, 12, 12, 64], [3, 5, 7, 3], [1, 1, 1, 19], [2, 40, 40, 16], [5, 13]]) {
+      const values = Float32Array.from({ length: shape.reduce((a, b) => a * b, 1) }, () => rng.normal() * 100);
+      const x = tf.tensor(values, shape);
+      const axes = shape.slice(0, -1).map((_, i) => i);
+      const width = shape[shape.length - 1];
+      const got = tf.sum(x, axes);
+      const ref = Float32Array.from(sumRows(values, values.length / width, width));
+      expect(Array.from(got.dataSync()), shape.join('x')).toEqual(Array.from(ref));
+      tf.dispose([x, got]);
+    }
   });
 });

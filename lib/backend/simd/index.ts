@@ -22,6 +22,8 @@ export interface SimdExports {
     oh: number, ow: number, co: number,
     kh: number, kw: number, sh: number, sw: number, top: number, left: number, relu: number, mode: number,
   ): number;
+  pixel_shuffle(input: number, out: number, a: number, w: number, c: number, r: number, inverse: number): void;
+  sum_rows(x: number, out: number, acc: number, rows: number, width: number): void;
 }
 
 // The compiler's lib here has no WebAssembly types (no DOM lib): the few members used, declared locally.
