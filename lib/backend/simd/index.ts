@@ -68,14 +68,22 @@ function compile(shared: boolean): object | null {
   return compiled.get(shared) ?? null;
 }
 
+/**
+ * Whether the backend runs on a shared memory, i.e. tfjs's threaded build, whose XNNPACK ops use several
+ * threads: single-threaded kit kernels should then only replace ops that are slow however many threads run.
+ */
+export function isThreadedBackend(backend: unknown): boolean {
+  const memory = backendMemory(backend);
+  return memory !== null && typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
 /** The SIMD kernels bound to this backend's memory, or null when disabled or not linkable. */
 export function simdKernels(backend: unknown): SimdExports | null {
   if (!simdKernelsEnabled()) return null;
   const memory = backendMemory(backend);
   if (!memory) return null;
   if (instances.has(memory)) return instances.get(memory) ?? null;
-  const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-  const mod = compile(shared);
+  const mod = compile(isThreadedBackend(backend));
   let exports: SimdExports | null = null;
   if (mod) {
     try {

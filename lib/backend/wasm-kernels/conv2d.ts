@@ -1,12 +1,13 @@
 /**
  * Conv2D and FusedConv2D (bias, ReLU) for wasm through the kit's SIMD direct conv (lib/backend/simd/
- * conv2d-forward.c), falling back to the stock XNNPACK kernels for everything it does not cover.
+ * conv2d-forward.c), falling back to the stock XNNPACK kernels for everything it does not cover, and
+ * on the threaded build for the convs XNNPACK computes identically on several threads.
  * Measured single-thread on the x4 student's shapes (8 x 48² LR patches): 16->64 convs 27-31 -> 31-37
  * GFLOP/s, and the 16->3 output conv 10.5 -> 22 GFLOP/s, where XNNPACK's packing of 3 output channels
  * wastes most of each vector. Results equal XNNPACK's bit for bit where Cout % 4 == 0 (same summation order).
  */
 import * as tf from '@tensorflow/tfjs';
-import { simdKernels } from '../simd/index';
+import { isThreadedBackend, simdKernels } from '../simd/index';
 import { KernelArgs, WasmBackend, heapOffset, release, runStock, sizeOf, transposeInfo } from './backend-ops';
 import { ConvAttrs, convGeometry } from './conv-info';
 
@@ -35,6 +36,9 @@ export function simdConv2d(backend: WasmBackend, s: SimdConvSpec): tf.TensorInfo
   if (s.bias && (s.bias.dtype !== 'float32' || s.bias.shape.length !== 1 || s.bias.shape[0] !== co)) return null;
   const mode = co % 4 === 0 ? 0 : co === 3 && ci % 4 === 0 ? 1 : -1;
   if (mode < 0) return null;
+  // On tfjs's threaded build XNNPACK spreads a conv over its threads, and where Cout % 4 == 0 it computes
+  // the same bits as this kernel: leave those to it (EDSR inference on 2 threads: 1.17 s vs 2.0 s).
+  if (mode === 0 && isThreadedBackend(backend)) return null;
   const kernels = simdKernels(backend);
   if (!kernels) return null;
   const out = backend.makeOutput([n, s.outH, s.outW, co], 'float32');
