@@ -140,7 +140,7 @@ export function forwardConvCases(rng: Rng, count: number): KernelCase[] {
     const n = pick(rng, [1, 2]);
     const h = k + rng.int(9);
     const w = k + rng.int(9);
-    const cin = pick(rng, [3, 4, 8, 13, 16, 32]);
+    const cin = pick(rng, [3, 4, 8, 13, 16, 32, 64]);
     const cout = pick(rng, [3, 4, 5, 8, 12, 16, 64]);
     const fused = i % 2 === 0;
     const activation = i % 4 === 0 ? 'relu' : 'linear';
