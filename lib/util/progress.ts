@@ -74,6 +74,7 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
   const created = now();
   let startAt: number | null = null; // time of the first tick
   let startDone = 0; // done count at that time
+  let jumped = 0; // units set() added before the first tick: done before this bar existed, not measured
   let count = 0;
   let extraText = '';
   let lastDraw = -Infinity;
@@ -85,7 +86,9 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
     const elapsedSec = (t - created) / 1000;
     const runSec = startAt === null ? 0 : (t - startAt) / 1000;
     // from the first tick (that tick's own units excluded); until a second tick, from creation
-    const rate = runSec > 0 && count > startDone ? (count - startDone) / runSec : elapsedSec > 0 ? count / elapsedSec : 0;
+    const rate = runSec > 0 && count > startDone
+      ? (count - startDone) / runSec
+      : elapsedSec > 0 && count > jumped ? (count - jumped) / elapsedSec : 0;
     const etaSec = total > 0 && rate > 0 ? Math.max(0, total - count) / rate : total > 0 && count >= total ? 0 : null;
     return { done: count, total, rate, etaSec, elapsedSec };
   };
@@ -136,6 +139,7 @@ export function createProgress(opts: ProgressOptions = {}): Progress {
       const measured = count - startDone;
       count = done;
       if (startAt !== null) startDone = done - measured; // the jump does not change the measured rate
+      else jumped = done;
       if (extra !== undefined) extraText = extra;
       draw(false);
     },

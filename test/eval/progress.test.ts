@@ -105,4 +105,17 @@ describe('createProgress', () => {
     expect(p.state().rate).toBeCloseTo(2, 12);
     expect(p.state().etaSec).toBeCloseTo(25, 12);
   });
+
+  it('a bar made after work began: set() before any tick is not counted as fast work', () => {
+    const c = clock();
+    const p = createProgress({ total: 600, stream: sink(false), now: c.now });
+    p.set(10); // 10 steps ran before the bar existed
+    expect(p.state().rate).toBe(0); // unknown, not 10 steps in 0 s
+    c.advance(2000);
+    p.tick(10);
+    expect(p.state().rate).toBeCloseTo(5, 12); // 10 steps in the 2 s since creation
+    c.advance(1000);
+    p.tick(10);
+    expect(p.state().rate).toBeCloseTo(10, 12); // measured from the first tick
+  });
 });

@@ -46,10 +46,12 @@ function progressPrinter(): (e: JobEvent) => void {
     } else {
       const p = e.progress;
       if (!bar) {
+        // Made at the first report, after steps already ran: those are a jump, not a measured rate.
         bar = createProgress({ total: p.totalSteps, label: `  ${e.row}`, unit: 'steps' });
-        last = 0;
+        bar.set(p.step, `loss ${p.total.toPrecision(4)}`);
+      } else {
+        bar.tick(p.step - last, `loss ${p.total.toPrecision(4)}`);
       }
-      bar.tick(p.step - last, `loss ${p.total.toPrecision(4)}`);
       last = p.step;
     }
   };
