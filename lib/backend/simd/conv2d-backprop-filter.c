@@ -19,6 +19,7 @@
  * Build: scripts/build-simd.sh (clang --target=wasm32 -msimd128 -O3, no libc, imported memory).
  */
 #include <wasm_simd128.h>
+#include "madd.h"
 
 #define EXPORT(name) __attribute__((export_name(name)))
 
@@ -43,17 +44,17 @@ static inline void tile_4x8(const float *xp, int xstep, const float *dp, int dst
   for (int i = 0; i < count; i++) {
     v128_t b0 = wasm_v128_load(dp), b1 = wasm_v128_load(dp + 4);
     v128_t s = wasm_v128_load32_splat(xp);
-    a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(s, b0));
-    a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(s, b1));
+    a00 = MADD(s, b0, a00);
+    a01 = MADD(s, b1, a01);
     s = wasm_v128_load32_splat(xp + 1);
-    a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(s, b0));
-    a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(s, b1));
+    a10 = MADD(s, b0, a10);
+    a11 = MADD(s, b1, a11);
     s = wasm_v128_load32_splat(xp + 2);
-    a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(s, b0));
-    a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(s, b1));
+    a20 = MADD(s, b0, a20);
+    a21 = MADD(s, b1, a21);
     s = wasm_v128_load32_splat(xp + 3);
-    a30 = wasm_f32x4_add(a30, wasm_f32x4_mul(s, b0));
-    a31 = wasm_f32x4_add(a31, wasm_f32x4_mul(s, b1));
+    a30 = MADD(s, b0, a30);
+    a31 = MADD(s, b1, a31);
     xp += xstep;
     dp += dstep;
   }
@@ -69,7 +70,7 @@ static inline void tile_nx4(const float *xp, int xstep, const float *dp, int dst
     v128_t a = wasm_v128_load(dw + r * co);
     const float *xq = xp + r, *dq = dp;
     for (int i = 0; i < count; i++) {
-      a = wasm_f32x4_add(a, wasm_f32x4_mul(wasm_v128_load32_splat(xq), wasm_v128_load(dq)));
+      a = MADD(wasm_v128_load32_splat(xq), wasm_v128_load(dq), a);
       xq += xstep;
       dq += dstep;
     }
@@ -113,17 +114,17 @@ static inline void tile_8xk(const float *xp, int xstep, const float *dp, int dst
   for (int i = 0; i < count; i++) {
     v128_t x0 = wasm_v128_load(xp), x1 = wasm_v128_load(xp + 4);
     v128_t s = wasm_v128_load32_splat(dp);
-    a00 = wasm_f32x4_add(a00, wasm_f32x4_mul(x0, s));
-    a01 = wasm_f32x4_add(a01, wasm_f32x4_mul(x1, s));
+    a00 = MADD(x0, s, a00);
+    a01 = MADD(x1, s, a01);
     if (k > 1) {
       s = wasm_v128_load32_splat(dp + 1);
-      a10 = wasm_f32x4_add(a10, wasm_f32x4_mul(x0, s));
-      a11 = wasm_f32x4_add(a11, wasm_f32x4_mul(x1, s));
+      a10 = MADD(x0, s, a10);
+      a11 = MADD(x1, s, a11);
     }
     if (k > 2) {
       s = wasm_v128_load32_splat(dp + 2);
-      a20 = wasm_f32x4_add(a20, wasm_f32x4_mul(x0, s));
-      a21 = wasm_f32x4_add(a21, wasm_f32x4_mul(x1, s));
+      a20 = MADD(x0, s, a20);
+      a21 = MADD(x1, s, a21);
     }
     xp += xstep;
     dp += dstep;
