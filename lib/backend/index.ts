@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
 import { parseThreads, registerThreadedWasm, threadedWasmThreads } from './wasm-threads';
+import { type SimdBuild, simdBuild } from './simd/index';
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
@@ -29,6 +30,8 @@ export interface BackendInfo {
   readonly threads: number;
   /** Kernels the kit registered on top of the stock backend (wasm only). */
   readonly kitKernels: readonly string[];
+  /** Build of the kit's hand-written SIMD kernels (lib/backend/simd), null when they are off or not wasm. */
+  readonly simd: SimdBuild | null;
 }
 
 export interface InitBackendOptions {
@@ -124,7 +127,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   if (name === 'tensorflow') versions[provider.replace('@tensorflow/', '')] = require(`${provider}/package.json`).version;
   const threads = name === 'wasm' ? Math.max(1, threadedWasmThreads()) : 1;
   if (threads > 1) versions['tfjs-backend-wasm'] += ' threaded-simd';
-  current = { name, provider, versions, threads, kitKernels };
+  const simd = name === 'wasm' ? simdBuild(tf.backend()) : null;
+  current = { name, provider, versions, threads, kitKernels, simd };
   return announce(current, options);
 }
 
@@ -139,7 +143,8 @@ function announce(info: BackendInfo, options: InitBackendOptions): BackendInfo {
 /** One line, e.g. "backend wasm (tfjs-core 4.22.0, tfjs-backend-wasm 4.22.0), 1 thread per worker, 7 kit kernels". */
 export function describeBackend(info: BackendInfo): string {
   const v = Object.entries(info.versions).map(([k, x]) => `${k} ${x}`).join(', ');
-  const kits = info.kitKernels.length ? `, ${info.kitKernels.length} kit training kernels` : '';
+  const simd = info.simd ? ` (SIMD ${info.simd})` : '';
+  const kits = info.kitKernels.length ? `, ${info.kitKernels.length} kit training kernels${simd}` : '';
   return `backend ${info.name} (${v}), ${info.threads} thread${info.threads === 1 ? '' : 's'} per worker${kits}`;
 }
 

@@ -60,6 +60,8 @@ export interface BenchRow {
   readonly backend: string;
   /** Worker count x threads per worker. */
   readonly threads: number;
+  /** Build of the kit's SIMD kernels (plain or relaxed SIMD; SRKD_RELAXED_SIMD), null when off or not wasm. */
+  readonly simd: 'plain' | 'relaxed' | null;
   /** Median seconds per training step / per image. */
   readonly secondsMedian: number;
   /** Achieved GFLOP/s (analytic work / secondsMedian). */
@@ -103,7 +105,7 @@ export function caseGflop(c: BenchCase): number {
 
 const TASK_MODULE = kitModulePath(path.join(__dirname, '..', 'parallel'), 'sr-l1-task');
 
-async function timeTrain(c: BenchCase, workers: number, repeats: number): Promise<{ seconds: number; backend: string; threads: number }> {
+async function timeTrain(c: BenchCase, workers: number, repeats: number): Promise<{ seconds: number; backend: string; threads: number; simd: BenchRow['simd'] }> {
   const pool = await DataParallelTrainer.start({
     taskModule: TASK_MODULE, taskConfig: { arch: c.arch, scale: c.scale, seed: 0 }, workers,
   });
@@ -120,7 +122,7 @@ async function timeTrain(c: BenchCase, workers: number, repeats: number): Promis
     }
     const sums = await pool.checksums();
     if (sums.some((x) => x !== sums[0])) throw new Error(`data-parallel workers diverged: checksums ${sums.join(', ')}`);
-    return { seconds: median(times), backend: pool.backend, threads: pool.threads };
+    return { seconds: median(times), backend: pool.backend, threads: pool.threads, simd: pool.simd };
   } finally {
     await pool.dispose();
   }
@@ -132,7 +134,7 @@ async function timeTrain(c: BenchCase, workers: number, repeats: number): Promis
  * initialised in this process, it is used as it is). Conv + bias (+ ReLU) run as single FusedConv2D
  * kernels (lib/models/layers/conv.ts).
  */
-async function timeInfer(c: BenchCase, repeats: number, threads: number): Promise<{ seconds: number; backend: string; threads: number; path: string }> {
+async function timeInfer(c: BenchCase, repeats: number, threads: number): Promise<{ seconds: number; backend: string; threads: number; simd: BenchRow['simd']; path: string }> {
   const info = backendInfo() ?? (await initBackend(process.env.SRKD_WASM_THREADS ? {} : { threads }));
   const net = buildModel(c.arch, c.scale, { seed: 0 });
   try {
@@ -147,7 +149,7 @@ async function timeInfer(c: BenchCase, repeats: number, threads: number): Promis
     }
     tf.dispose(lr);
     const build = info.name !== 'wasm' ? info.name : info.threads > 1 ? `wasm threaded-simd build, ${info.threads} threads` : 'wasm simd build, 1 thread';
-    return { seconds: median(times), backend: info.name, threads: info.threads, path: `one image on the main thread: ${build}, fused conv+bias+relu` };
+    return { seconds: median(times), backend: info.name, threads: info.threads, simd: info.simd, path: `one image on the main thread: ${build}, fused conv+bias+relu` };
   } finally {
     net.dispose();
   }
@@ -207,7 +209,7 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
     if (quick) notes.push(`quick: batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR`);
     if ('path' in kit) notes.push(`${kit.path}; torch gets ${workers} threads`);
     let row: BenchRow = {
-      case: c.name, backend: kit.backend, threads: kit.threads, secondsMedian: kit.seconds, gflops: gflop / kit.seconds,
+      case: c.name, backend: kit.backend, threads: kit.threads, simd: kit.simd, secondsMedian: kit.seconds, gflops: gflop / kit.seconds,
       gflopPerIteration: gflop, batch: c.batch, sizeLr: c.sizeLr, repeats,
     };
     if (python) {
@@ -226,9 +228,9 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
 
 /** A plain-text table of bench rows. */
 export function formatBenchTable(rows: readonly BenchRow[]): string {
-  const head = ['case', 'backend', 'threads', 's/iter', 'GFLOP/s', 'torch s/iter', 'torch GFLOP/s', 'torch layout', 'ratio', 'note'];
+  const head = ['case', 'backend', 'simd', 'threads', 's/iter', 'GFLOP/s', 'torch s/iter', 'torch GFLOP/s', 'torch layout', 'ratio', 'note'];
   const body = rows.map((r) => [
-    r.case, r.backend, String(r.threads), r.secondsMedian.toFixed(3), r.gflops.toFixed(1),
+    r.case, r.backend, r.simd ?? '-', String(r.threads), r.secondsMedian.toFixed(3), r.gflops.toFixed(1),
     r.torch ? r.torch.secondsMedian.toFixed(3) : '-', r.torch ? r.torch.gflops.toFixed(1) : '-',
     r.torch ? `${r.torch.layout} (${r.torch.threads} thr)` : '-', r.ratio !== undefined ? `${r.ratio.toFixed(2)}x` : '-', r.note ?? '',
   ]);

@@ -159,6 +159,8 @@ export class DataParallelTrainer {
   readonly backend: BackendName;
   /** Worker count × threads per worker. */
   readonly threads: number;
+  /** Build of the kit's SIMD kernels in the workers (lib/backend/simd), null when off or not wasm. */
+  readonly simd: 'plain' | 'relaxed' | null;
   /** e.g. "2 data-parallel workers x backend wasm (...), 1 thread per worker, ..." */
   readonly banner: string;
   private queue: Promise<unknown> = Promise.resolve();
@@ -173,6 +175,7 @@ export class DataParallelTrainer {
     this.paramCount = flatSize(init.variables);
     this.backend = init.backend;
     this.threads = handles.length * init.threads;
+    this.simd = init.simd;
     this.banner = `${handles.length} data-parallel worker${handles.length === 1 ? '' : 's'} x ${init.banner}`;
   }
 

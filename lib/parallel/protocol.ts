@@ -64,6 +64,7 @@ export type InitReply = {
   readonly banner: string;
   readonly backend: BackendName;
   readonly threads: number;
+  readonly simd: 'plain' | 'relaxed' | null;
   readonly variables: VariableInfo[];
 };
 export type GradReply = {

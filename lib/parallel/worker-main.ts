@@ -58,7 +58,7 @@ async function init(req: Extract<Request, { type: 'init' }>): Promise<InitReply>
     if (v.dtype !== 'float32') throw new Error(`variable ${v.name} is ${v.dtype}; only float32 is supported`);
   }
   state = { task, spec: req.optimizer, optimizer: makeOptimizer(req.optimizer), variables, total: flatSize(variables), ema: null, held: null };
-  return { banner: describeBackend(info), backend: info.name, threads: info.threads, variables };
+  return { banner: describeBackend(info), backend: info.name, threads: info.threads, simd: info.simd, variables };
 }
 
 function toTensors(inputs: Record<string, HostArray>): Record<string, tf.Tensor> {

@@ -1,3 +1,4 @@
+import { spawnSync } from 'child_process';
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
@@ -5,7 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import { KernelCase, checkCases, convCases, randomInput } from '../../lib/backend/gradient-check';
-import { simdKernels, simdWasmFile } from '../../lib/backend/simd/index';
+import { simdBuild, simdKernels, simdWasmFile } from '../../lib/backend/simd/index';
 import { pixelShuffle } from '../../lib/models/layers/pixel-shuffle';
 import { sumRows } from '../../lib/backend/wasm-kernels/sum';
 import { Rng } from '../../lib/util/rng';
@@ -13,8 +14,12 @@ import { Rng } from '../../lib/util/rng';
 // No DOM lib in this tsconfig: the WebAssembly members used here, typed locally.
 type Desc = { module?: string; name: string; kind: string };
 const WA = (globalThis as unknown as {
-  WebAssembly: { Module: { new (b: Uint8Array): object; imports(m: object): Desc[]; exports(m: object): Desc[] } };
+  WebAssembly: { validate(b: Uint8Array): boolean; Module: { new (b: Uint8Array): object; imports(m: object): Desc[]; exports(m: object): Desc[] } };
 }).WebAssembly;
+
+// This file tests the plain build (the bit-identity claims hold for it); the relaxed build is checked in a
+// child process below, since switching it on sets a process-wide V8 flag.
+process.env.SRKD_RELAXED_SIMD = 'off';
 
 const SIMD_DIR = path.join(__dirname, '..', '..', 'lib', 'backend', 'simd');
 
@@ -86,23 +91,29 @@ afterEach(() => {
 });
 
 describe('committed SIMD wasm modules', () => {
-  const info = JSON.parse(fs.readFileSync(path.join(SIMD_DIR, 'build-info.json'), 'utf8')) as { wasm: string; sharedMemoryWasm: string; sources: Record<string, string> };
+  const info = JSON.parse(fs.readFileSync(path.join(SIMD_DIR, 'build-info.json'), 'utf8')) as {
+    builds: { plain: string; plainShared: string; relaxed: string; relaxedShared: string };
+    sources: Record<string, string>;
+  };
 
   it('were built from the committed C source (run scripts/build-simd.sh after editing it)', () => {
-    const sources = fs.readdirSync(SIMD_DIR).filter((f) => f.endsWith('.c'));
+    const sources = fs.readdirSync(SIMD_DIR).filter((f) => f.endsWith('.c') || f.endsWith('.h'));
     expect(sources.length).toBeGreaterThan(0);
     expect(Object.keys(info.sources).sort()).toEqual([...sources].sort());
     for (const src of sources) {
       const hash = createHash('sha256').update(fs.readFileSync(path.join(SIMD_DIR, src))).digest('hex');
       expect(info.sources[src], src).toBe(hash);
     }
-    expect(path.join(SIMD_DIR, info.wasm)).toBe(simdWasmFile(false));
-    expect(path.join(SIMD_DIR, info.sharedMemoryWasm)).toBe(simdWasmFile(true));
+    expect(path.join(SIMD_DIR, info.builds.plain)).toBe(simdWasmFile(false, 'plain'));
+    expect(path.join(SIMD_DIR, info.builds.plainShared)).toBe(simdWasmFile(true, 'plain'));
+    expect(path.join(SIMD_DIR, info.builds.relaxed)).toBe(simdWasmFile(false, 'relaxed'));
+    expect(path.join(SIMD_DIR, info.builds.relaxedShared)).toBe(simdWasmFile(true, 'relaxed'));
   });
 
   it('import only a memory and carry no data, start or memory of their own (they must not write into tfjs memory)', () => {
-    for (const shared of [false, true]) {
-      const bytes = new Uint8Array(fs.readFileSync(simdWasmFile(shared)));
+    for (const file of [simdWasmFile(false, 'plain'), simdWasmFile(true, 'plain'), simdWasmFile(false, 'relaxed'), simdWasmFile(true, 'relaxed')]) {
+      const bytes = new Uint8Array(fs.readFileSync(file));
+      if (file.includes('relaxed') && !WA.validate(bytes)) continue; // this engine needs a flag for it: checked in the child below
       const mod = new WA.Module(bytes);
       expect(WA.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
       expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['conv2d_backprop_filter', 'conv2d_forward', 'pixel_shuffle', 'sum_rows']);
@@ -111,8 +122,9 @@ describe('committed SIMD wasm modules', () => {
     }
   });
 
-  it('link to the wasm backend in this process', () => {
+  it('link to the wasm backend in this process (the plain build here)', () => {
     expect(simdKernels(tf.backend())).not.toBeNull();
+    expect(simdBuild(tf.backend())).toBe('plain');
     process.env.SRKD_SIMD_KERNELS = 'off';
     expect(simdKernels(tf.backend())).toBeNull();
   });
@@ -260,5 +272,30 @@ describe('SIMD bias-gradient Sum', () => {
       expect(Array.from(got.dataSync()), shape.join('x')).toEqual(Array.from(ref));
       tf.dispose([x, got]);
     }
+  });
+});
+
+describe('relaxed SIMD build (fused multiply-add)', () => {
+  it('is used with SRKD_RELAXED_SIMD=on and matches the cpu backend on conv cases and EDSR/RCAN/SwinIR steps', () => {
+    const root = path.join(__dirname, '..', '..');
+    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(__dirname, 'relaxed-simd-child.ts')], {
+      cwd: root, env: { ...process.env, SRKD_RELAXED_SIMD: 'on' }, encoding: 'utf8', timeout: 300_000,
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const line = r.stdout.trim().split('\n').pop() as string;
+    const got = JSON.parse(line) as { build: string; infoSimd: string; rows: number; failures: string[] };
+    expect(got.build).toBe('relaxed');
+    expect(got.infoSimd).toBe('relaxed');
+    expect(got.rows).toBeGreaterThan(20);
+    expect(got.failures).toEqual([]);
+  });
+
+  it('rejects a bad SRKD_RELAXED_SIMD value by name', () => {
+    const root = path.join(__dirname, '..', '..');
+    const r = spawnSync(process.execPath, [path.join(root, 'bin', 'run-ts.js'), path.join(__dirname, 'relaxed-simd-child.ts')], {
+      cwd: root, env: { ...process.env, SRKD_RELAXED_SIMD: 'fast' }, encoding: 'utf8', timeout: 300_000,
+    });
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain("SRKD_RELAXED_SIMD must be auto, on or off (got 'fast')");
   });
 });

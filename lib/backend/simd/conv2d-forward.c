@@ -70,10 +70,9 @@ static void pixel_co4(const float *x, const float *w, const float *bias, float *
 /*
  * Four output pixels whose taps are in bounds for filter rows [ky0, ky1), 8 output channels at o.
  * xp0: x at the pixels' ky = 0, kx = 0 tap; xs = x step between the pixels.
- * wb: the filter's first (ky = 0, c = 0) entry for these channels; wstride: floats between consecutive
- * (kx, c) entries (co for the HWIO filter, 8 for the packed one, whose loads are then contiguous).
+ * wb: the HWIO filter's (ky = 0, kx = 0, c = 0, o) entry.
  */
-__attribute__((noinline)) static void quad_co8(const float *xp0, int xs, const float *wb, int wstride, const float *bias, float *out, int ostep,
+__attribute__((noinline)) static void quad_co8(const float *xp0, int xs, const float *wb, int co, const float *bias, float *out, int ostep,
                             int wd, int ci, int ky0, int ky1, int kw, int o, int relu) {
   v128_t b0 = bias ? wasm_v128_load(bias + o) : wasm_f32x4_splat(0.0f);
   v128_t b1 = bias ? wasm_v128_load(bias + o + 4) : wasm_f32x4_splat(0.0f);
@@ -83,7 +82,7 @@ __attribute__((noinline)) static void quad_co8(const float *xp0, int xs, const f
   for (int ky = ky0; ky < ky1; ky++) {
     {
       const float *xp = xp0 + ky * wd * ci;
-      const float *wp = wb + ky * run * wstride;
+      const float *wp = wb + ky * run * co;
       for (int c = 0; c < run; c++) {
         v128_t w0 = wasm_v128_load(wp), w1 = wasm_v128_load(wp + 4);
         v128_t s = wasm_v128_load32_splat(xp);
@@ -99,7 +98,7 @@ __attribute__((noinline)) static void quad_co8(const float *xp0, int xs, const f
         a30 = MADD(s, w0, a30);
         a31 = MADD(s, w1, a31);
         xp += 1;
-        wp += wstride;
+        wp += co;
       }
     }
   }
@@ -113,7 +112,7 @@ __attribute__((noinline)) static void quad_co8(const float *xp0, int xs, const f
 }
 
 /* Four interior pixels, 4 output channels at o (the co % 8 == 4 remainder). */
-__attribute__((noinline)) static void quad_co4(const float *xp0, int xs, const float *wb, int wstride, const float *bias, float *out, int ostep,
+__attribute__((noinline)) static void quad_co4(const float *xp0, int xs, const float *wb, int co, const float *bias, float *out, int ostep,
                             int wd, int ci, int ky0, int ky1, int kw, int o, int relu) {
   v128_t b0 = bias ? wasm_v128_load(bias + o) : wasm_f32x4_splat(0.0f);
   v128_t a0 = b0, a1 = b0, a2 = b0, a3 = b0;
@@ -122,7 +121,7 @@ __attribute__((noinline)) static void quad_co4(const float *xp0, int xs, const f
   for (int ky = ky0; ky < ky1; ky++) {
     {
       const float *xp = xp0 + ky * wd * ci;
-      const float *wp = wb + ky * run * wstride;
+      const float *wp = wb + ky * run * co;
       for (int c = 0; c < run; c++) {
         v128_t w0 = wasm_v128_load(wp);
         a0 = MADD(wasm_v128_load32_splat(xp), w0, a0);
@@ -130,7 +129,7 @@ __attribute__((noinline)) static void quad_co4(const float *xp0, int xs, const f
         a2 = MADD(wasm_v128_load32_splat(xp + 2 * xs), w0, a2);
         a3 = MADD(wasm_v128_load32_splat(xp + 3 * xs), w0, a3);
         xp += 1;
-        wp += wstride;
+        wp += co;
       }
     }
   }
@@ -215,35 +214,14 @@ static inline void quad_ci3(const float *xp0, int xs, const float *wt, const flo
 }
 
 /*
- * The HWIO filter regrouped by 8 output channels ([co/8][kh][kw*ci][8], then a [kh][kw*ci][4] block for
- * co % 8 == 4), so the interior tiles stream their filter slice contiguously instead of touching a new
- * cache line every input channel (64 -> 64 channels: 28 -> 3x GFLOP/s).
- */
-static void pack_filter(const float *w, float *packed, int kh, int run, int co) {
-  for (int o = 0; o < co; o += 8) {
-    int nr = co - o < 8 ? co - o : 8;
-    float *dst = packed + o * kh * run;
-    for (int k = 0; k < kh * run; k++) {
-      for (int j = 0; j < nr; j++) dst[k * nr + j] = w[k * co + o + j];
-    }
-  }
-}
-
-/*
  * mode 0: along co (w is HWIO, co % 4 == 0); mode 1: along ci (wt is [kh][co][kw][ci], ci % 4 == 0).
- * bias may be 0 (none). relu: 0 or 1. scratch: kh*kw*ci*co floats for the packed filter (mode 0), or 0 to
- * read the HWIO filter directly. Returns 0, or -1 when the shape does not fit the mode.
+ * bias may be 0 (none). relu: 0 or 1. Returns 0, or -1 when the shape does not fit the mode.
  */
 EXPORT("conv2d_forward")
 int conv2d_forward(const float *x, const float *w, const float *bias, float *out,
                    int n, int h, int wd, int ci, int oh, int ow, int co,
-                   int kh, int kw, int sh, int sw, int top, int left, int relu, int mode, float *scratch) {
+                   int kh, int kw, int sh, int sw, int top, int left, int relu, int mode) {
   if (mode == 0 && (co & 3)) return -1;
-  const float *packed = 0;
-  if (mode == 0 && scratch) {
-    pack_filter(w, scratch, kh, kw * ci, co);
-    packed = scratch;
-  }
   if (mode == 1 && (ci & 3)) return -1;
   /* Output columns whose taps all lie inside the image: ox*sw - left >= 0 and ox*sw - left + kw - 1 <= wd - 1. */
   int xa = (left + sw - 1) / sw;
@@ -287,12 +265,10 @@ int conv2d_forward(const float *x, const float *w, const float *bias, float *out
             float *op = orow + sx * co;
             int o = 0;
             for (; o + 8 <= co; o += 8) {
-              if (packed) quad_co8(xp0, sw * ci, packed + o * kh * kw * ci, 8, bias, op, co, wd, ci, ky0, ky1, kw, o, relu);
-              else quad_co8(xp0, sw * ci, w + o, co, bias, op, co, wd, ci, ky0, ky1, kw, o, relu);
+              quad_co8(xp0, sw * ci, w + o, co, bias, op, co, wd, ci, ky0, ky1, kw, o, relu);
             }
             if (o < co) {
-              if (packed) quad_co4(xp0, sw * ci, packed + o * kh * kw * ci, 4, bias, op, co, wd, ci, ky0, ky1, kw, o, relu);
-              else quad_co4(xp0, sw * ci, w + o, co, bias, op, co, wd, ci, ky0, ky1, kw, o, relu);
+              quad_co4(xp0, sw * ci, w + o, co, bias, op, co, wd, ci, ky0, ky1, kw, o, relu);
             }
           }
           ox = q1;
