@@ -21,11 +21,14 @@ static inline v128_t act4(v128_t v, int relu) {
   return relu ? wasm_f32x4_max(v, wasm_f32x4_splat(0.0f)) : v;
 }
 
-/* One output pixel, 8 output channels at o, every tap checked against the image bounds. */
-static void pixel_co8(const float *x, const float *w, const float *bias, float *out,
-                      int h, int wd, int ci, int co, int kh, int kw, int iy, int ix, int o, int relu) {
+/*
+ * One output pixel, nr (8 or 4, a constant at every call) output channels at o, every tap checked
+ * against the image bounds: the border pixels.
+ */
+static inline void pixel_co(const float *x, const float *w, const float *bias, float *out,
+                            int h, int wd, int ci, int co, int kh, int kw, int iy, int ix, int o, int relu, int nr) {
   v128_t a0 = bias ? wasm_v128_load(bias + o) : wasm_f32x4_splat(0.0f);
-  v128_t a1 = bias ? wasm_v128_load(bias + o + 4) : wasm_f32x4_splat(0.0f);
+  v128_t a1 = nr == 8 && bias ? wasm_v128_load(bias + o + 4) : wasm_f32x4_splat(0.0f);
   for (int ky = 0; ky < kh; ky++) {
     int row = iy + ky;
     if (row < 0 || row >= h) continue;
@@ -37,34 +40,13 @@ static void pixel_co8(const float *x, const float *w, const float *bias, float *
       for (int c = 0; c < ci; c++) {
         v128_t s = wasm_v128_load32_splat(xp + c);
         a0 = MADD(s, wasm_v128_load(wp), a0);
-        a1 = MADD(s, wasm_v128_load(wp + 4), a1);
+        if (nr == 8) a1 = MADD(s, wasm_v128_load(wp + 4), a1);
         wp += co;
       }
     }
   }
   wasm_v128_store(out + o, act4(a0, relu));
-  wasm_v128_store(out + o + 4, act4(a1, relu));
-}
-
-/* One output pixel, 4 output channels at o, every tap checked against the image bounds. */
-static void pixel_co4(const float *x, const float *w, const float *bias, float *out,
-                      int h, int wd, int ci, int co, int kh, int kw, int iy, int ix, int o, int relu) {
-  v128_t acc = bias ? wasm_v128_load(bias + o) : wasm_f32x4_splat(0.0f);
-  for (int ky = 0; ky < kh; ky++) {
-    int row = iy + ky;
-    if (row < 0 || row >= h) continue;
-    for (int kx = 0; kx < kw; kx++) {
-      int col = ix + kx;
-      if (col < 0 || col >= wd) continue;
-      const float *xp = x + (row * wd + col) * ci;
-      const float *wp = w + ((ky * kw + kx) * ci) * co + o;
-      for (int c = 0; c < ci; c++) {
-        acc = MADD(wasm_v128_load32_splat(xp + c), wasm_v128_load(wp), acc);
-        wp += co;
-      }
-    }
-  }
-  wasm_v128_store(out + o, act4(acc, relu));
+  if (nr == 8) wasm_v128_store(out + o + 4, act4(a1, relu));
 }
 
 /*
@@ -275,8 +257,8 @@ int conv2d_forward(const float *x, const float *w, const float *bias, float *out
           continue;
         }
         int o = 0;
-        for (; o + 8 <= co; o += 8) pixel_co8(xi, w, bias, orow + ox * co, h, wd, ci, co, kh, kw, iy, ox * sw - left, o, relu);
-        if (o < co) pixel_co4(xi, w, bias, orow + ox * co, h, wd, ci, co, kh, kw, iy, ox * sw - left, o, relu);
+        for (; o + 8 <= co; o += 8) pixel_co(xi, w, bias, orow + ox * co, h, wd, ci, co, kh, kw, iy, ox * sw - left, o, relu, 8);
+        if (o < co) pixel_co(xi, w, bias, orow + ox * co, h, wd, ci, co, kh, kw, iy, ox * sw - left, o, relu, 4);
         ox += 1;
       }
     }
