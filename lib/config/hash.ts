@@ -14,6 +14,9 @@ export const NON_TRAJECTORY_KEYS: readonly (keyof TrainConfig)[] = [
   'totalSteps', 'evalEverySteps', 'checkpointEverySteps', 'logEverySteps', 'keepCheckpoints', 'val', 'workers',
 ];
 
+/** Keys added after runs existed: hashed only when set, so the ids of runs made before them stay valid. */
+const HASHED_WHEN_SET: readonly (keyof TrainConfig)[] = ['studentInit'];
+
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
@@ -27,7 +30,11 @@ export function canonicalJson(v: unknown): string {
 /** The part of the config the hash covers. */
 export function trajectoryPart(cfg: TrainConfig): Partial<TrainConfig> {
   const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(cfg)) if (!(NON_TRAJECTORY_KEYS as readonly string[]).includes(k)) out[k] = v;
+  for (const [k, v] of Object.entries(cfg)) {
+    if ((NON_TRAJECTORY_KEYS as readonly string[]).includes(k)) continue;
+    if ((HASHED_WHEN_SET as readonly string[]).includes(k) && v === null) continue;
+    out[k] = v;
+  }
   return out as Partial<TrainConfig>;
 }
 

@@ -19,6 +19,7 @@ const paper: TrainConfig = {
   scale: 4,
   student: ZOO['edsr-student'].arch,
   teacher: ZOO['edsr-teacher'].arch,
+  studentInit: null,
   teacherWeights: null,
   method: defaultMethodConfig('dukd', 'edsr', 4),
   data: { kind: 'div2k', root: null, patchSizeLr: 48, batchSize: 16, augment: true, limit: null },
@@ -39,6 +40,7 @@ const quick: TrainConfig = {
   scale: 2,
   student: quickStudent,
   teacher: { arch: 'edsr', feats: 16, blocks: 4, resScale: 1 },
+  studentInit: null,
   teacherWeights: null,
   method: defaultMethodConfig('dukd', 'edsr', 2),
   // 16 px LR patches (zoom-out inputs of 8 px at x2, 4 px at x4): 2.25x cheaper than 24 px, which is what lets
@@ -62,6 +64,7 @@ const smoke: TrainConfig = {
   scale: 2,
   student: smokeNet,
   teacher: smokeNet,
+  studentInit: null,
   teacherWeights: null,
   method: defaultMethodConfig('kd', 'edsr', 2),
   data: { kind: 'synthetic', root: null, patchSizeLr: 8, batchSize: 2, augment: true, limit: null },

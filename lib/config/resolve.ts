@@ -7,7 +7,7 @@ import { assertArchConfig } from '../models/build';
 import type { ArchConfig } from '../models/types';
 import { PRESET_NAMES, PRESETS, type PresetName, trainPreset } from './presets';
 import {
-  DATA_KEYS, type DeepPartial, OPTIM_KEYS, TRAIN_DATA_KINDS, TRAIN_KEYS, type TrainConfig, VAL_KEYS,
+  DATA_KEYS, type DeepPartial, OPTIM_KEYS, TRAIN_DATA_KINDS, TRAIN_KEYS, type TrainConfig, VAL_KEYS, STUDENT_INIT_KEYS, WARM_START_MODES,
 } from './train';
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -134,6 +134,14 @@ export function assertTrainConfig(cfg: unknown): asserts cfg is TrainConfig {
   arch('student', c.student);
   if (c.teacher !== null) arch('teacher', c.teacher);
   nullableString('teacherWeights', c.teacherWeights);
+  if (c.studentInit !== null) {
+    const init = section(c, 'studentInit');
+    onlyKeys(init, STUDENT_INIT_KEYS, 'studentInit');
+    if (typeof init.weights !== 'string' || init.weights.length === 0) fail('studentInit.weights', 'a non-empty string', init.weights);
+    if (!(WARM_START_MODES as readonly unknown[]).includes(init.mode)) {
+      fail('studentInit.mode', `one of ${WARM_START_MODES.map((m) => `'${m}'`).join(', ')}`, init.mode);
+    }
+  }
   assertMethodConfig(c.method, 'method');
   const method = c.method as MethodConfig;
   if (!NO_TEACHER.includes(method.kind) && c.teacher === null) {

@@ -28,6 +28,16 @@ export interface TrainDataConfig {
   readonly limit: number | null;
 }
 
+/** How a warm start copies weights (lib/train/warm-start.ts). */
+export type WarmStartMode = 'all-but-upsampler' | 'all-matching';
+export const WARM_START_MODES: readonly WarmStartMode[] = ['all-but-upsampler', 'all-matching'];
+
+export interface StudentInitConfig {
+  /** Kit model dir, run dir or PyTorch checkpoint (typically the x2 run of the same method). */
+  readonly weights: string;
+  readonly mode: WarmStartMode;
+}
+
 export interface TrainOptimConfig {
   /** Initial learning rate (1e-4 in the papers). */
   readonly learningRate: number;
@@ -55,6 +65,11 @@ export interface TrainValConfig {
 export interface TrainConfig {
   readonly scale: Scale;
   readonly student: ArchConfig;
+  /**
+   * Warm start of the student (spec A2; DUKD's EDSR x4 students start from the x2 student of the same method):
+   * `{ weights, mode }`, see lib/train/warm-start.ts. null = fresh initialisation.
+   */
+  readonly studentInit: StudentInitConfig | null;
   /** null for methods without a teacher (scratch). */
   readonly teacher: ArchConfig | null;
   /**
@@ -83,12 +98,21 @@ export interface TrainConfig {
 
 /** Every key of a TrainConfig, by section (resolve.ts rejects anything else, by name). */
 export const TRAIN_KEYS: readonly (keyof TrainConfig)[] = [
-  'scale', 'student', 'teacher', 'teacherWeights', 'method', 'data', 'optim', 'emaDecay', 'totalSteps', 'evalEverySteps',
+  'scale', 'student', 'studentInit', 'teacher', 'teacherWeights', 'method', 'data', 'optim', 'emaDecay', 'totalSteps', 'evalEverySteps',
   'checkpointEverySteps', 'logEverySteps', 'keepCheckpoints', 'val', 'seed', 'workers',
 ];
+export const STUDENT_INIT_KEYS: readonly (keyof StudentInitConfig)[] = ['weights', 'mode'];
 export const DATA_KEYS: readonly (keyof TrainDataConfig)[] = ['kind', 'root', 'patchSizeLr', 'batchSize', 'augment', 'limit'];
 export const OPTIM_KEYS: readonly (keyof TrainOptimConfig)[] = ['learningRate', 'betas', 'eps', 'milestones', 'gamma'];
 export const VAL_KEYS: readonly (keyof TrainValConfig)[] = ['sets', 'root', 'limit'];
+
+/**
+ * A config read back from a run or checkpoint written by an older kit: keys added since get the value that
+ * reproduces the old behaviour (studentInit: null).
+ */
+export function upgradeStoredConfig(stored: TrainConfig): TrainConfig {
+  return { ...stored, studentInit: stored.studentInit ?? null };
+}
 
 /** Recursively optional, for overrides (arrays are replaced whole). */
 export type DeepPartial<T> = T extends readonly unknown[]

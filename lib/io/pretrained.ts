@@ -24,6 +24,8 @@ export interface LoadPretrainedOptions {
   readonly strict?: boolean;
   /** Wrapper key holding the state dict, e.g. 'params_ema' (falls back to 'params' like BasicSR). Default: auto. */
   readonly key?: string;
+  /** Non-strict loads only: model keys for which this returns true are left untouched (reported as `skipped`). */
+  readonly skip?: (key: string) => boolean;
 }
 
 export type ShapeMismatch = { readonly key: string; readonly file: readonly number[]; readonly model: readonly number[] };
@@ -49,6 +51,8 @@ export interface LoadReport {
   readonly dropped: readonly string[];
   /** Upscaling factor the file's upsampler implies (null: not derivable). */
   readonly fileScale: Scale | null;
+  /** Model keys left untouched on purpose (`skip`), whether or not the file has them. */
+  readonly skipped: readonly string[];
 }
 
 /** A strict load that did not fit; carries the three lists. */
@@ -293,9 +297,11 @@ export function loadPretrained(net: SRNet, file: string, opts: LoadPretrainedOpt
   const missing: string[] = [];
   const mismatched: ShapeMismatch[] = [];
   const loaded: string[] = [];
+  const skipped: string[] = [];
   for (const [key, v] of net.params) {
     const t = weights[key];
-    if (t === undefined) missing.push(key);
+    if (!strict && opts.skip?.(key)) skipped.push(key);
+    else if (t === undefined) missing.push(key);
     else if (t.shape.length !== v.shape.length || t.shape.some((d, i) => d !== v.shape[i])) {
       mismatched.push({ key, file: t.shape, model: v.shape.slice() });
     } else loaded.push(key);
@@ -331,7 +337,7 @@ export function loadPretrained(net: SRNet, file: string, opts: LoadPretrainedOpt
   }
   return {
     file, format: st.ckpt.format, layout: st.layout, fileArch, statePath: st.path, loaded, missing, unexpected,
-    mismatched, dropped: st.mapped.dropped, fileScale: asScale(fileScale),
+    mismatched, dropped: st.mapped.dropped, fileScale: asScale(fileScale), skipped,
   };
 }
 

@@ -14,7 +14,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { TrainConfig } from '../config/train';
+import { type TrainConfig, upgradeStoredConfig } from '../config/train';
 import type { BatchStreamState } from '../data/batches';
 import type { OptimizerState, VariableInfo } from '../parallel/data-parallel';
 
@@ -208,7 +208,7 @@ export function loadCheckpoint(dir: string): Checkpoint {
   let config: TrainConfig;
   try {
     state = JSON.parse(fs.readFileSync(stateFile, 'utf8')) as CheckpointState;
-    config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as TrainConfig;
+    config = upgradeStoredConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as TrainConfig);
   } catch (err) {
     throw new Error(`checkpoint ${dir}: cannot read state.json/config.json (${(err as Error).message})`);
   }

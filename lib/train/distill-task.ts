@@ -5,13 +5,13 @@
  * augmentations) runs outside the gradient tape with a StepContext keyed by the global sample index, so results
  * do not depend on the worker count (lib/distill/method.ts).
  *
- * Task config (plain JSON): { train: TrainConfig, teacherWeights: absolute path | null }.
+ * Task config (plain JSON): { train: TrainConfig, teacherWeights: absolute path | null, studentInit?: { weights, mode } | null }.
  * Inputs per share: { lr: [n,p,p,3], hr: [n,sp,sp,3] }. Step context: { step, seed, batchSizeTotal }.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
-import type { TrainConfig } from '../config/train';
+import type { StudentInitConfig, TrainConfig } from '../config/train';
 import { buildMethod } from '../distill/build';
 import { type MethodNets, type StepContext, trainableVariables } from '../distill/method';
 import { loadModelWeights, MODEL_JSON } from '../io/model-file';
@@ -19,8 +19,14 @@ import { loadPretrained } from '../io/pretrained';
 import { buildModel } from '../models/build';
 import type { SRNet } from '../models/types';
 import type { ShareInfo, TaskConfig, TermsCall, TrainTask } from '../parallel/task';
+import { warmStartStudent } from './warm-start';
 
-export type DistillTaskConfig = { readonly train: TrainConfig; readonly teacherWeights: string | null };
+export type DistillTaskConfig = {
+  readonly train: TrainConfig;
+  readonly teacherWeights: string | null;
+  /** The student warm start to apply (absolute path), or null: none, or a resume (the checkpoint has the weights). */
+  readonly studentInit?: StudentInitConfig | null;
+};
 
 /** What the trainer sends with every step. */
 export type DistillStepContext = { readonly step: number; readonly seed: number; readonly batchSizeTotal: number };
@@ -31,16 +37,16 @@ export function teacherSeed(seed: number): number {
 }
 
 /**
- * Where teacher weights come from: a kit model directory (model.json), a finished run directory (its `model/`),
+ * Where weights come from (teacher, or a student warm start): a kit model directory (model.json), a finished run directory (its `model/`),
  * or anything else as a PyTorch checkpoint. Returns a description for logs.
  */
-export function resolveWeightsSource(file: string): { kind: 'srkd-model' | 'pytorch'; path: string } {
+export function resolveWeightsSource(file: string, key = 'teacherWeights'): { kind: 'srkd-model' | 'pytorch'; path: string } {
   const p = path.resolve(file);
-  if (!fs.existsSync(p)) throw new Error(`teacherWeights: ${p} does not exist`);
+  if (!fs.existsSync(p)) throw new Error(`${key}: ${p} does not exist`);
   if (fs.statSync(p).isDirectory()) {
     if (fs.existsSync(path.join(p, MODEL_JSON))) return { kind: 'srkd-model', path: p };
     if (fs.existsSync(path.join(p, 'model', MODEL_JSON))) return { kind: 'srkd-model', path: path.join(p, 'model') };
-    throw new Error(`teacherWeights: ${p} is a directory without ${MODEL_JSON} (nor model/${MODEL_JSON} of a finished run)`);
+    throw new Error(`${key}: ${p} is a directory without ${MODEL_JSON} (nor model/${MODEL_JSON} of a finished run)`);
   }
   if (path.basename(p) === MODEL_JSON) return { kind: 'srkd-model', path: path.dirname(p) };
   return { kind: 'pytorch', path: p };
@@ -61,13 +67,15 @@ function stepContext(context: TaskConfig, share: { sampleOffset: number; batchSi
 }
 
 export async function createTask(config: TaskConfig): Promise<TrainTask> {
-  const { train: cfg, teacherWeights } = config as unknown as DistillTaskConfig;
+  const { train: cfg, teacherWeights, studentInit } = config as unknown as DistillTaskConfig;
   if (typeof cfg !== 'object' || cfg === null) throw new Error('distill task: config.train must be a TrainConfig');
   const method = buildMethod(cfg.method);
   if (method.auxModels.length > 0) throw new Error(`distill task: method '${method.id}' needs auxiliary models (${method.auxModels.join(', ')}), not supported yet`);
   const student = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
   let teacher: SRNet | null = null;
   try {
+    // Same file, same rule in every worker: identical weights (the pool's EMA starts from them too).
+    if (studentInit) warmStartStudent(student, studentInit);
     if (method.requiresTeacher) {
       if (cfg.teacher === null) throw new Error(`method '${method.id}' needs a teacher (config.teacher is null)`);
       teacher = buildModel(cfg.teacher, cfg.scale, { seed: teacherSeed(cfg.seed) });

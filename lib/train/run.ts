@@ -1,7 +1,7 @@
 /** A training run: its directory, config, the student with the EMA weights, and its results. */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { TrainConfig } from '../config/train';
+import { type TrainConfig, upgradeStoredConfig } from '../config/train';
 import { loadModel } from '../io/model-file';
 import type { SRNet } from '../models/types';
 import type { RunId } from '../types';
@@ -57,7 +57,7 @@ export function openRun(dir: string): Run {
     if (!fs.existsSync(p)) throw new Error(`run ${d}: ${f} is missing${f === 'model' ? ' (the run has not completed; evaluate a checkpoint with train resume)' : ''}`);
     return p;
   };
-  const config = JSON.parse(fs.readFileSync(need('config.json'), 'utf8')) as TrainConfig;
+  const config = upgradeStoredConfig(JSON.parse(fs.readFileSync(need('config.json'), 'utf8')) as TrainConfig);
   const results = JSON.parse(fs.readFileSync(need('results.json'), 'utf8')) as RunResults;
   const { net } = loadModel(need(results.model ?? 'model'));
   return new Run(results.runId, d, config, net, results);

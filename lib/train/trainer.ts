@@ -23,7 +23,8 @@ import * as tf from '@tensorflow/tfjs';
 import { diffConfigs, formatChanges } from '../config/diff';
 import { configHash, runId as makeRunId, runIdSuffix, trajectoryPart } from '../config/hash';
 import { assertTrainConfig } from '../config/resolve';
-import type { TrainConfig } from '../config/train';
+import { type StudentInitConfig, type TrainConfig, upgradeStoredConfig } from '../config/train';
+import { formatWarmStart, warmStartStudent } from './warm-start';
 import { describeBackend, initBackend } from '../backend/index';
 import { BatchStream } from '../data/batches';
 import { defaultDataRoot, openDataset, type Dataset } from '../data/datasets';
@@ -146,7 +147,8 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   if (ckpt && resume === 'none') {
     throw new Error(`run directory ${dir} already has checkpoints (newest: step ${ckpt.state.step}); pass resume: 'latest' (CLI --resume) to continue it, or remove it`);
   }
-  const previous = ckpt?.config ?? (fs.existsSync(path.join(dir, 'config.json')) ? JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as TrainConfig : null);
+  const previous = ckpt?.config ??
+    (fs.existsSync(path.join(dir, 'config.json')) ? upgradeStoredConfig(JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8')) as TrainConfig) : null);
   if (previous) {
     const changed = diffConfigs(trajectoryPart(previous), trajectoryPart(cfg));
     if (changed.length > 0) {
@@ -174,11 +176,25 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be an integer >= 1 (got ${workers})`);
   if (method.requiresTeacher && cfg.teacherWeights === null) say('warning: teacherWeights is null, the teacher keeps its random initialisation (fine for smoke tests only)');
   const teacherWeights = cfg.teacherWeights === null ? null : resolveWeightsSource(cfg.teacherWeights).path;
+  let studentInit: StudentInitConfig | null = null;
+  if (cfg.studentInit && !ckpt) {
+    // Checked here once (clear errors before any worker starts), applied in every worker; a resume takes the
+    // weights from its checkpoint and does not need the file any more.
+    studentInit = { ...cfg.studentInit, weights: path.resolve(cfg.studentInit.weights) };
+    const probe = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
+    try {
+      const report = warmStartStudent(probe, studentInit);
+      say(formatWarmStart(report));
+      logLine({ event: 'studentInit', file: report.file, mode: studentInit.mode, loaded: report.loaded.length, kept: report.kept });
+    } finally {
+      probe.dispose();
+    }
+  }
   checkValSets(cfg);
   const dataset = openTrainDataset(cfg);
   const stream = new BatchStream(dataset, { batchSize: cfg.data.batchSize, patchSizeLr: cfg.data.patchSizeLr, seed: cfg.seed, augment: cfg.data.augment },
     ckpt?.state.stream);
-  const taskConfig: DistillTaskConfig = { train: cfg, teacherWeights };
+  const taskConfig: DistillTaskConfig = { train: cfg, teacherWeights, studentInit };
   let pool: DataParallelTrainer;
   try {
     pool = await DataParallelTrainer.start({

@@ -37,6 +37,17 @@ describe('srkd train', () => {
     await expect(trainCommand.run(parseCommandArgs(trainCommand, ['--config', file]))).rejects.toThrow(/unknown key 'data\.batchsize'/);
     await expect(trainCommand.run(parseCommandArgs(trainCommand, ['--config', path.join(TMP, 'none.json')]))).rejects.toThrow(/does not exist/);
   });
+
+  it('checks the --student-init flags before training', async () => {
+    const file = path.join(TMP, 'ok.json');
+    fs.writeFileSync(file, JSON.stringify({ preset: 'smoke' }));
+    await expect(trainCommand.run(parseCommandArgs(trainCommand, ['--config', file, '--student-init-mode', 'all-matching'])))
+      .rejects.toThrow('--student-init-mode needs --student-init PATH');
+    await expect(trainCommand.run(parseCommandArgs(trainCommand, ['--config', file, '--student-init', TMP, '--student-init-mode', 'body'])))
+      .rejects.toThrow('--student-init-mode must be one of all-but-upsampler, all-matching (got body)');
+    await expect(trainCommand.run(parseCommandArgs(trainCommand, ['--config', file, '--student-init', path.join(TMP, 'missing-run'), '--runs-dir', path.join(TMP, 'runs'), '--quiet'])))
+      .rejects.toThrow(/studentInit\.weights: .*missing-run does not exist/);
+  });
 });
 
 describe('srkd eval', () => {

@@ -1,5 +1,5 @@
 /**
- * `srkd train --config FILE.json [--resume] [--workers N] [--steps N] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]`
+ * `srkd train --config FILE.json [--resume] [--workers N] [--steps N] [--student-init PATH] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]`
  * Config files are JSON (optionally `"preset": "paper" | "quick" | "smoke"` as the base), validated with errors
  * that name the bad key and value. Ctrl-C stops after the current step and writes a checkpoint (twice: exit).
  */
@@ -8,17 +8,21 @@ import * as path from 'node:path';
 import type { Command } from '../command';
 import { numberArg, stringArg, UsageError } from '../command';
 import { parseTrainConfig } from '../../config/resolve';
+import { WARM_START_MODES, type WarmStartMode } from '../../config/train';
 import { train } from '../../train/trainer';
 
 export const trainCommand: Command = {
   name: 'train',
   summary: 'train a student (scratch / KD / FAKD / DUKD / AugKD) from a JSON config; resumable',
   usage: [
-    '--config FILE.json [--resume] [--workers N] [--steps N] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]',
+    '--config FILE.json [--resume] [--workers N] [--steps N] [--student-init PATH [--student-init-mode M]] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]',
     '  --config FILE    JSON config: a TrainConfig, or overrides of a preset ("preset": "paper" | "quick" | "smoke"; default paper)',
     '  --resume         continue the newest checkpoint of this config\'s run (without it, a run that has checkpoints is refused)',
     '  --workers N      data-parallel worker threads (default: config.workers, else one per core)',
     '  --steps N        total steps (overrides config.totalSteps; a finished run can be extended with --resume)',
+    '  --student-init PATH  warm-start the student from a run dir, kit model dir or PyTorch checkpoint (sets config.studentInit;',
+    '                   spec A2: EDSR x4 students start from the x2 run of the same method)',
+    '  --student-init-mode M  all-but-upsampler (default: the spec; the upsampler starts fresh) | all-matching (DUKD code)',
     '  --runs-dir DIR   where run directories go (default ./runs)',
     '  --run-dir DIR    use exactly this run directory',
     '  --json           one JSON progress event per line on stdout, then the results',
@@ -26,12 +30,23 @@ export const trainCommand: Command = {
   ].join('\n'),
   options: {
     config: { type: 'string' }, resume: { type: 'boolean' }, workers: { type: 'string' }, steps: { type: 'string' },
+    'student-init': { type: 'string' }, 'student-init-mode': { type: 'string' },
     'runs-dir': { type: 'string' }, 'run-dir': { type: 'string' }, quiet: { type: 'boolean' },
   },
   async run(args) {
     const file = stringArg(args, 'config');
     if (!fs.existsSync(file)) throw new UsageError(`--config: ${file} does not exist`);
-    const cfg = parseTrainConfig(fs.readFileSync(file, 'utf8'), undefined, file);
+    let cfg = parseTrainConfig(fs.readFileSync(file, 'utf8'), undefined, file);
+    const initPath = args.values['student-init'];
+    const initMode = args.values['student-init-mode'];
+    if (initMode !== undefined && initPath === undefined) throw new UsageError('--student-init-mode needs --student-init PATH');
+    if (typeof initPath === 'string') {
+      const mode = initMode ?? 'all-but-upsampler';
+      if (!(WARM_START_MODES as readonly unknown[]).includes(mode)) {
+        throw new UsageError(`--student-init-mode must be one of ${WARM_START_MODES.join(', ')} (got ${String(mode)})`);
+      }
+      cfg = { ...cfg, studentInit: { weights: path.resolve(initPath), mode: mode as WarmStartMode } };
+    }
     const intArg = (key: string): number | undefined => {
       if (args.values[key] === undefined) return undefined;
       const n = numberArg(args, key);
