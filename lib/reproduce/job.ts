@@ -13,6 +13,7 @@ import { initBackend } from '../backend/index';
 import type { MethodKind, MethodPresetName } from '../distill/config';
 import { openDataset } from '../data/datasets';
 import { buildModel } from '../models/build';
+import { WARM_START_MODES, type WarmStartMode } from '../config/train';
 import type { ArchConfig } from '../models/types';
 import { PAPER_Y } from '../metrics/protocol';
 import { loadTeacherWeights } from '../train/distill-task';
@@ -70,6 +71,8 @@ export type RunSummary = {
   readonly wallSec: number;
   readonly cached: boolean;
   readonly formula: string;
+  /** The x2 run the student was warm-started from (spec A2), or null. */
+  readonly warmStartRunId: string | null;
 };
 
 export type AgreementRow = { readonly row: string; readonly method: string; readonly runId: string } & AgreementScore;
@@ -114,6 +117,10 @@ export interface JobOptions {
   readonly syntheticPaperSet: string;
   /** JobResult.paperSource. */
   readonly paperSource: string;
+  /** Student warm start from the x2 run of the same method (spec A2); see `warmStartMode`. Default 'auto'. */
+  readonly warmStart?: WarmStartChoice;
+  /** Teacher weights for the x2 runs a warm start needs (default: trained like any teacher). */
+  readonly teacherWeightsX2?: string | null;
   onEvent?(e: JobEvent): void;
   /** Extra lines (teacher/run banners) go here; default: nothing. */
   log?(line: string): void;
@@ -121,6 +128,20 @@ export interface JobOptions {
 
 function archKey(a: ArchConfig): string {
   return JSON.stringify(a);
+}
+
+export type WarmStartChoice = 'auto' | 'off' | WarmStartMode;
+export const WARM_START_CHOICES: readonly WarmStartChoice[] = ['auto', 'off', ...WARM_START_MODES];
+
+/**
+ * Whether (and how) a row's student starts from its x2 counterpart. 'auto' follows the published protocol
+ * (spec A2): the paper preset's EDSR x4 students, every method including Scratch, mode 'all-but-upsampler'.
+ * An explicit mode applies to any preset whenever the job's scale is 4 (x2 and x3 students start fresh).
+ */
+export function warmStartMode(choice: WarmStartChoice, preset: ReproducePreset, scale: Scale, student: ArchConfig): WarmStartMode | null {
+  if (choice === 'off' || scale !== 4) return null;
+  if (choice === 'auto') return preset === 'paper' && student.arch === 'edsr' ? 'all-but-upsampler' : null;
+  return choice;
 }
 
 /** Trains and scores `rows` (see the file comment). */
@@ -166,17 +187,51 @@ export async function runJob(job: JobResult['job'], title: string, rows: readonl
     }
   }
 
+  // x2 counterparts for warm-started x4 students (spec A2): one x2 teacher per teacher architecture
+  const teachersX2 = new Map<string, TeacherInfo>();
+  const x2Run = async (spec: RowSpec): Promise<{ dir: string; runId: string }> => {
+    let weights: string | null = null;
+    if (spec.method !== 'scratch') {
+      const key = archKey(spec.pair.teacher);
+      let t = teachersX2.get(key);
+      if (!t) {
+        t = await ensureTeacher({
+          preset: opts.preset, scale: 2, arch: spec.pair.teacher, teacherWeights: opts.teacherWeightsX2, runsDir, data: opts.data,
+          workers: opts.workers, quiet, log, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: 'teacher x2', progress: p }),
+        });
+        teachersX2.set(key, t);
+      }
+      weights = t.weights;
+    }
+    const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers });
+    const run = openFinishedRun(cfg2, runsDir) ?? await train(cfg2, {
+      runsDir, quiet, log, workers: opts.workers ?? undefined, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: `${spec.row} x2`, progress: p }),
+    });
+    try {
+      log(`reproduce: ${spec.row}: x4 student warm-started from x2 run ${run.id}`);
+      return { dir: run.dir, runId: run.id };
+    } finally {
+      run.dispose();
+    }
+  };
+
   const out: ReproduceRow[] = [];
   const runs: RunSummary[] = [];
   const agreement: AgreementRow[] = [];
   for (let i = 0; i < rows.length; i++) {
     const spec = rows[i];
     const teacher = spec.method === 'scratch' ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
-    const cfg = rowConfig(opts.preset, {
+    let cfg = rowConfig(opts.preset, {
       scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers,
     });
     opts.onEvent?.({ kind: 'row', row: spec.row, index: i, of: rows.length, phase: 'start' });
     const r0 = performance.now();
+    const mode = warmStartMode(opts.warmStart ?? 'auto', opts.preset, opts.scale, spec.pair.student);
+    let warm: { dir: string; runId: string } | null = null;
+    if (mode) {
+      warm = await x2Run(spec);
+      cfg = { ...cfg, studentInit: { weights: warm.dir, mode } };
+    }
     let steps = 0;
     const run = openFinishedRun(cfg, runsDir) ?? await train(cfg, {
       runsDir, quiet, log, workers: opts.workers ?? undefined,
@@ -199,7 +254,7 @@ export async function runJob(job: JobResult['job'], title: string, rows: readonl
       if (probe) agreement.push({ row: spec.row, method: spec.method, runId: run.id, ...(await probe.score(run.student)) });
       const summary: RunSummary = {
         row: spec.row, method: spec.method, runId: run.id, dir: run.dir, teacherRunId: teacher?.runId ?? null, trainSec: run.results.elapsedSec,
-        wallSec: (performance.now() - r0) / 1000, cached: steps === 0, formula: run.results.formula,
+        wallSec: (performance.now() - r0) / 1000, cached: steps === 0, formula: run.results.formula, warmStartRunId: warm?.runId ?? null,
       };
       runs.push(summary);
       opts.onEvent?.({ kind: 'row', row: spec.row, index: i, of: rows.length, phase: 'done', summary, psnr: scores[0]?.psnr });
@@ -226,6 +281,10 @@ export interface ReproduceOptions {
   readonly workers?: number | null;
   /** Teacher-student agreement per row (default true). */
   readonly agreement?: boolean;
+  /** Student warm start from x2 runs (spec A2): 'auto' (default: paper preset, EDSR x4), 'off', or a mode. */
+  readonly warmStart?: WarmStartChoice;
+  /** Teacher weights for those x2 runs (default: trained like the x4 teacher). */
+  readonly teacherWeightsX2?: string | null;
   onProgress?(e: JobEvent): void;
   log?(line: string): void;
 }

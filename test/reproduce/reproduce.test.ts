@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandArgs } from '../../lib/cli/command';
 import { reproduceCommand } from '../../lib/cli/commands/reproduce';
 import { ABLATION_METHODS, ablationRows, reproduceAblation } from '../../lib/reproduce/ablation';
-import type { JobResult } from '../../lib/reproduce/job';
+import { type JobResult, warmStartMode } from '../../lib/reproduce/job';
 import { ablationPair, rowConfig } from '../../lib/reproduce/job-config';
 import { mainComparisonRows } from '../../lib/reproduce/main-comparison';
 import { heterogeneousRows } from '../../lib/reproduce/heterogeneous';
@@ -137,6 +137,35 @@ describe('reproduceAblation (smoke preset)', () => {
   }, 300_000);
 });
 
+describe('x2 -> x4 warm start (spec A2)', () => {
+  it("'auto' follows the paper protocol: EDSR students at x4 on the paper preset only", () => {
+    const edsr = { arch: 'edsr', feats: 64, blocks: 16, resScale: 1 } as const;
+    const rcan = { arch: 'rcan', feats: 64, groups: 10, blocks: 6, reduction: 16, resScale: 1 } as const;
+    expect(warmStartMode('auto', 'paper', 4, edsr)).toBe('all-but-upsampler');
+    expect(warmStartMode('auto', 'paper', 2, edsr)).toBeNull();
+    expect(warmStartMode('auto', 'paper', 4, rcan)).toBeNull();
+    expect(warmStartMode('auto', 'quick', 4, edsr)).toBeNull();
+    expect(warmStartMode('off', 'paper', 4, edsr)).toBeNull();
+    expect(warmStartMode('all-matching', 'smoke', 4, rcan)).toBe('all-matching');
+    expect(warmStartMode('all-matching', 'smoke', 3, rcan)).toBeNull();
+  });
+
+  it('trains each row\'s x2 counterpart first (same method) and starts the x4 student from it', async () => {
+    const runsDir = path.join(TMP, 'warm-runs');
+    const job = await reproduceAblation({ preset: 'smoke', scale: 4, rows: ['scratch', 'kd'], runsDir, workers: 1, agreement: false, warmStart: 'all-but-upsampler' });
+    expect(job.runs).toHaveLength(2);
+    for (const r of job.runs) {
+      expect(r.warmStartRunId, r.row).toMatch(new RegExp(`^\\d{8}-${r.method}-edsrx2-[0-9a-f]{8}$`));
+      const x4 = JSON.parse(fs.readFileSync(path.join(r.dir, 'config.json'), 'utf8')) as { scale: number; studentInit: { weights: string; mode: string } };
+      expect(x4.scale).toBe(4);
+      expect(x4.studentInit).toEqual({ weights: path.join(runsDir, r.warmStartRunId as string), mode: 'all-but-upsampler' });
+      const x2 = JSON.parse(fs.readFileSync(path.join(runsDir, r.warmStartRunId as string, 'config.json'), 'utf8')) as { scale: number; method: { kind: string } };
+      expect(x2.scale).toBe(2);
+      expect(x2.method.kind).toBe(r.method === 'scratch' ? 'scratch' : 'kd');
+    }
+  });
+});
+
 describe('srkd reproduce', () => {
   const ROOT = path.resolve(__dirname, '../..');
   const srkd = (args: string[]) => spawnSync(process.execPath, [path.join(ROOT, 'bin/srkd.js'), ...args], { cwd: ROOT, encoding: 'utf8', timeout: 120_000 });
@@ -155,12 +184,13 @@ describe('srkd reproduce', () => {
     expect(r.stderr).toContain("--preset must be one of smoke, quick, paper (got 'huge')");
   });
 
-  it('rejects a bad job, scale or backbone before any training', async () => {
+  it('rejects a bad job, scale, backbone or warm start before any training', async () => {
     const run = (argv: string[]) => reproduceCommand.run(parseCommandArgs(reproduceCommand, argv));
     await expect(run(['tables'])).rejects.toThrow(/unknown job 'tables'/);
     await expect(run([])).rejects.toThrow(/name a job/);
     await expect(run(['ablation', '--scale', '5'])).rejects.toThrow(/--scale must be 2, 3 or 4/);
     await expect(run(['ablation', '--backbone', 'rcan'])).rejects.toThrow(/main job only/);
     await expect(run(['main', '--backbone', 'vgg'])).rejects.toThrow(/--backbone must be one of edsr, rcan, swinir/);
+    await expect(run(['ablation', '--warm-start', 'body'])).rejects.toThrow("--warm-start must be one of auto, off, all-but-upsampler, all-matching (got 'body')");
   });
 });

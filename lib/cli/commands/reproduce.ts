@@ -9,7 +9,7 @@ import type { Command } from '../command';
 import { numberArg, stringArg, UsageError } from '../command';
 import { reproduceAblation } from '../../reproduce/ablation';
 import { reproduceHeterogeneous } from '../../reproduce/heterogeneous';
-import type { JobEvent, JobResult } from '../../reproduce/job';
+import { type JobEvent, type JobResult, WARM_START_CHOICES, type WarmStartChoice } from '../../reproduce/job';
 import { BACKBONES, REPRODUCE_PRESETS, type Backbone, type ReproducePreset } from '../../reproduce/job-config';
 import { comparisonTable, writeReport } from '../../reproduce/report';
 import { createProgress, formatDuration, type Progress } from '../../util/progress';
@@ -61,13 +61,16 @@ export const reproduceCommand: Command = {
   name: 'reproduce',
   summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) with a report',
   usage: [
-    'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--json]',
+    'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--json]',
     '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD',
     '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD',
     '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student (DUKD)',
     '  --preset P        smoke | quick (default: minutes on a CPU, synthetic data) | paper (the published protocol)',
     '  --data ROOT       train on DIV2K under ROOT, evaluate on the benchmark sets there (default: the synthetic set)',
     '  --teacher-weights FILE  teacher weights (PyTorch checkpoint, kit model dir or run dir) instead of training one',
+    '  --warm-start W    x4 students start from the x2 run of the same method (spec A2; trained first, cached):',
+    '                    auto (default: paper preset, EDSR) | off | all-but-upsampler | all-matching (DUKD code)',
+    '  --teacher-weights-x2 FILE  teacher weights for those x2 runs (default: trained)',
     '  --scale S         2, 3 or 4 (default: the preset\'s)',
     '  --backbone B      main only: edsr (default), rcan or swinir',
     '  --workers N       data-parallel worker threads per run (default one per core)',
@@ -78,6 +81,7 @@ export const reproduceCommand: Command = {
   allowPositionals: true,
   options: {
     preset: { type: 'string' }, data: { type: 'string' }, 'teacher-weights': { type: 'string' }, scale: { type: 'string' },
+    'warm-start': { type: 'string' }, 'teacher-weights-x2': { type: 'string' },
     backbone: { type: 'string' }, workers: { type: 'string' }, 'runs-dir': { type: 'string' }, 'no-agreement': { type: 'boolean' },
   },
   async run(args) {
@@ -102,10 +106,16 @@ export const reproduceCommand: Command = {
     if (!(BACKBONES as readonly string[]).includes(backbone)) throw new UsageError(`--backbone must be one of ${BACKBONES.join(', ')} (got '${backbone}')`);
     if (job !== 'main' && args.values.backbone !== undefined) throw new UsageError('--backbone applies to the main job only');
     const json = Boolean(args.values.json);
+    const warmStart = stringArg(args, 'warm-start', 'auto');
+    if (!(WARM_START_CHOICES as readonly string[]).includes(warmStart)) {
+      throw new UsageError(`--warm-start must be one of ${WARM_START_CHOICES.join(', ')} (got '${warmStart}')`);
+    }
     const common = {
       preset: preset as ReproducePreset, scale, workers,
       data: typeof args.values.data === 'string' ? args.values.data : null,
       teacherWeights: typeof args.values['teacher-weights'] === 'string' ? args.values['teacher-weights'] : null,
+      warmStart: warmStart as WarmStartChoice,
+      teacherWeightsX2: typeof args.values['teacher-weights-x2'] === 'string' ? args.values['teacher-weights-x2'] : null,
       runsDir: typeof args.values['runs-dir'] === 'string' ? args.values['runs-dir'] : undefined,
       agreement: !args.values['no-agreement'],
       onProgress: progressPrinter(),
