@@ -8,13 +8,12 @@
  * Task config (plain JSON): { train: TrainConfig, teacherWeights: absolute path | null, studentInit?: { weights, mode } | null }.
  * Inputs per share: { lr: [n,p,p,3], hr: [n,sp,sp,3] }. Step context: { step, seed, batchSizeTotal }.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type * as tf from '@tensorflow/tfjs';
 import type { StudentInitConfig, TrainConfig } from '../config/train';
 import { buildMethod } from '../distill/build';
 import { type MethodNets, type StepContext, trainableVariables } from '../distill/method';
-import { loadModelWeights, MODEL_JSON } from '../io/model-file';
+import { loadModelWeights } from '../io/model-file';
+import { resolveWeightsSource } from '../io/weights-source';
 import { loadPretrained } from '../io/pretrained';
 import { buildModel } from '../models/build';
 import type { SRNet } from '../models/types';
@@ -34,22 +33,6 @@ export type DistillStepContext = { readonly step: number; readonly seed: number;
 /** Seed of the teacher's (random) initialisation: distinct from the student's. */
 export function teacherSeed(seed: number): number {
   return (seed + 0x5eed) >>> 0;
-}
-
-/**
- * Where weights come from (teacher, or a student warm start): a kit model directory (model.json), a finished run directory (its `model/`),
- * or anything else as a PyTorch checkpoint. Returns a description for logs.
- */
-export function resolveWeightsSource(file: string, key = 'teacherWeights'): { kind: 'srkd-model' | 'pytorch'; path: string } {
-  const p = path.resolve(file);
-  if (!fs.existsSync(p)) throw new Error(`${key}: ${p} does not exist`);
-  if (fs.statSync(p).isDirectory()) {
-    if (fs.existsSync(path.join(p, MODEL_JSON))) return { kind: 'srkd-model', path: p };
-    if (fs.existsSync(path.join(p, 'model', MODEL_JSON))) return { kind: 'srkd-model', path: path.join(p, 'model') };
-    throw new Error(`${key}: ${p} is a directory without ${MODEL_JSON} (nor model/${MODEL_JSON} of a finished run)`);
-  }
-  if (path.basename(p) === MODEL_JSON) return { kind: 'srkd-model', path: path.dirname(p) };
-  return { kind: 'pytorch', path: p };
 }
 
 /** Loads teacher weights (strict: every key and shape must match). */

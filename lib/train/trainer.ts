@@ -36,7 +36,7 @@ import type { SRNet } from '../models/types';
 import { DataParallelTrainer, type StepResult } from '../parallel/data-parallel';
 import { type BestMetric, type Checkpoint, checkpointDir, latestCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoint';
 import type { DistillStepContext, DistillTaskConfig } from './distill-task';
-import { resolveWeightsSource } from './distill-task';
+import { resolveWeightsSource } from '../io/weights-source';
 import { terminalProgress, type TrainProgressEvent } from './progress';
 import { Run, type RunResults, type ValRecord } from './run';
 import { learningRateAt } from './schedule';

@@ -13,7 +13,7 @@ import type { StudentInitConfig } from '../config/train';
 import { readModelFile } from '../io/model-file';
 import { loadPretrained } from '../io/pretrained';
 import type { SRNet } from '../models/types';
-import { resolveWeightsSource } from './distill-task';
+import { resolveWeightsSource } from '../io/weights-source';
 
 
 export interface WarmStartReport {

@@ -15,7 +15,8 @@ import { resolveTrain } from '../../lib/config/resolve';
 import type { TrainConfig } from '../../lib/config/train';
 import { buildModel } from '../../lib/models/build';
 import { listCheckpoints, loadCheckpoint } from '../../lib/train/checkpoint';
-import { loadTeacherWeights, resolveWeightsSource } from '../../lib/train/distill-task';
+import { resolveWeightsSource } from '../../lib/io/weights-source';
+import { loadTeacherWeights } from '../../lib/train/distill-task';
 import { openRun, type Run } from '../../lib/train/run';
 import { train } from '../../lib/train/trainer';
 
