@@ -68,8 +68,11 @@ async function main(): Promise<void> {
   const convFlop = 2 * n * h * w * k * k * c * c;
   const shape = `${n}x${h}x${w}x${c} 3x3 same`;
 
-  row(`Conv2D forward ${shape}`, convFlop, 'GFLOP/s', null,
-    kit('Conv2D', { x, filter }, { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 } as unknown as tf.NamedAttrMap), reps);
+  const fwdAttrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', dilations: 1 } as unknown as tf.NamedAttrMap;
+  row(`Conv2D forward ${shape}`, convFlop, 'GFLOP/s', stock('Conv2D', { x, filter }, fwdAttrs), kit('Conv2D', { x, filter }, fwdAttrs), reps);
+  const filter3 = tf.randomNormal([k, k, c, 3]);
+  row(`Conv2D forward ${n}x${h}x${w} ${c}->3 (output conv)`, (convFlop * 3) / c, 'GFLOP/s', stock('Conv2D', { x, filter: filter3 }, fwdAttrs),
+    kit('Conv2D', { x, filter: filter3 }, fwdAttrs), reps);
   const dwAttrs = { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [k, k, c, c] } as unknown as tf.NamedAttrMap;
   row(`Conv2DBackpropFilter ${shape}`, convFlop, 'GFLOP/s', stock('Conv2DBackpropFilter', { x, dy }, dwAttrs),
     kit('Conv2DBackpropFilter', { x, dy }, dwAttrs), reps);
