@@ -299,3 +299,55 @@ describe('relaxed SIMD build (fused multiply-add)', () => {
     expect(r.stderr).toContain("SRKD_RELAXED_SIMD must be auto, on or off (got 'fast')");
   });
 });
+
+describe('SIMD conv kernels on random shapes (fuzz against the cpu backend)', () => {
+  it('forward (bias, ReLU), dX and dW over 60 random geometries, including the fallback routes (dilation 2)', async () => {
+    const rng = new Rng(51);
+    const pick = <T>(xs: readonly T[]): T => xs[rng.int(xs.length)];
+    const cases: KernelCase[] = [];
+    for (let i = 0; i < 60; i++) {
+      const k = pick([1, 2, 3, 5]);
+      const stride = pick([1, 1, 2]);
+      const dilation = i % 10 === 9 ? 2 : 1; // Conv2D only: the gradient kernels reject dilation > 1 in tfjs-core
+      const pad = pick(['same', 'valid', Math.floor(k / 2)] as const);
+      const n = pick([1, 2, 3]);
+      const h = (k - 1) * dilation + 1 + rng.int(10);
+      const w = (k - 1) * dilation + 1 + rng.int(10);
+      const cin = pick([1, 3, 4, 5, 8, 12, 16, 24, 64]);
+      const cout = pick([1, 2, 3, 4, 6, 8, 12, 16, 20, 64]);
+      const xShape: [number, number, number, number] = [n, h, w, cin];
+      const fShape: [number, number, number, number] = [k, k, cin, cout];
+      const desc = `x ${xShape.join('x')} k${k} s${stride} d${dilation} ${pad} -> ${cout}`;
+      const bias = i % 2 === 0;
+      const activation = i % 4 === 0 ? 'relu' : 'linear';
+      const inputs = [randomInput(rng, xShape), randomInput(rng, fShape), randomInput(rng, [cout])];
+      cases.push({
+        kernel: 'FusedConv2D',
+        shape: `${desc}${bias ? ' +bias' : ''} ${activation}`,
+        inputs,
+        compute: ([x, f, b]) => [tf.fused.conv2d({
+          x: x as tf.Tensor4D, filter: f as tf.Tensor4D, bias: bias ? b : undefined, strides: stride, pad, dilations: dilation, activation,
+        })],
+      });
+      if (dilation === 1) {
+        const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad).outShape;
+        if (dyShape.some((d) => d <= 0)) continue;
+        const dy = randomInput(rng, dyShape);
+        cases.push({
+          kernel: 'Conv2DBackpropInput',
+          shape: desc,
+          inputs: [dy, inputs[1]],
+          compute: ([g, f]) => [tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: f }, { strides: stride, pad, dataFormat: 'NHWC', inputShape: xShape } as unknown as tf.NamedAttrMap) as tf.Tensor],
+        });
+        cases.push({
+          kernel: 'Conv2DBackpropFilter',
+          shape: desc,
+          inputs: [inputs[0], dy],
+          compute: ([x, g]) => [tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: fShape } as unknown as tf.NamedAttrMap) as tf.Tensor],
+        });
+      }
+    }
+    expect(cases.length).toBeGreaterThan(150);
+    await expectMatchCpu(cases);
+  });
+});
