@@ -8,6 +8,7 @@ export { Rng } from './util/rng';
 // backend and speed
 export { initBackend, describeBackend, backendInfo, type BackendInfo, type BackendName } from './backend/index';
 export { checkKernelsAgainstCpu, type KernelCheckRow } from './backend/gradient-check';
+export { simdBuild, useRelaxedSimd, type SimdBuild } from './backend/simd/index';
 export { runBenchmarks, type BenchRow } from './bench/index';
 export { DataParallelTrainer } from './parallel/data-parallel';
 
@@ -47,6 +48,7 @@ export { configHash, runId } from './config/hash';
 export { diffConfigs, formatChanges } from './config/diff';
 export { train, type TrainOptions, type TrainProgressEvent } from './train/trainer';
 export { Run, openRun, type RunResults } from './train/run';
+export { warmStartStudent, formatWarmStart, type WarmStartReport } from './train/warm-start';
 
 // distillation methods
 export type { MethodConfig } from './distill/config';
