@@ -47,7 +47,7 @@ export async function reproduceAblation(opts: AblationOptions): Promise<JobResul
   for (const r of opts.rows ?? []) if (!ABLATION_ROWS.includes(r)) throw new Error(`unknown Table 4 row ${JSON.stringify(r)}; rows: ${ABLATION_ROWS.join(', ')}`);
   return runJob('ablation', `DUKD-v2 Table 4 ablation (${opts.preset} preset, x${scale})`, [...ablationRows(opts.preset, opts.rows), ...(opts.extraRows ?? [])], {
     preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2,
+    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows,
     agreement: opts.agreement, div2kVal: true, syntheticPaperSet: 'DIV2K-val',
     paperSource: 'DUKD-v2 Table 4: EDSR 64x32 -> 16x32, x4 (inferred), DIV2K training; the synthetic held-out set is shown beside its DIV2K-val column', onEvent: opts.onProgress, log: opts.log,
   });

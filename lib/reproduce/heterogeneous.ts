@@ -36,7 +36,7 @@ export async function reproduceHeterogeneous(opts: HeterogeneousOptions): Promis
   const scale = opts.scale ?? defaultScale(opts.preset);
   return runJob('heterogeneous', `DUKD-v2 Table 3, heterogeneous teachers -> RCAN x${scale} (${opts.preset} preset)`, heterogeneousRows(opts.preset, teachers), {
     preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2,
+    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows,
     agreement: opts.agreement, syntheticPaperSet: 'Urban100',
     paperSource: 'DUKD-v2 Table 3: x4, RCAN 64/6/10 student, EDSR 256x32 / SwinIR-M teachers, DIV2K training', onEvent: opts.onProgress, log: opts.log,
   });

@@ -18,10 +18,9 @@ import type { ArchConfig } from '../models/types';
 import { PAPER_Y } from '../metrics/protocol';
 import { loadTeacherWeights } from '../train/distill-task';
 import type { TrainProgressEvent } from '../train/progress';
-import { train } from '../train/trainer';
 import type { Scale } from '../types';
 import { AgreementProbe, type AgreementScore } from './agreement';
-import { openFinishedRun } from './cached-run';
+import { finishedOrTrain } from './cached-run';
 import { heldOutSets, scoreHeldOut } from './held-out';
 import { rowConfig, type BackbonePair, type ReproducePreset } from './job-config';
 import { paperCell, type PaperCells } from './paper-numbers';
@@ -121,6 +120,8 @@ export interface JobOptions {
   readonly warmStart?: WarmStartChoice;
   /** Teacher weights for the x2 runs a warm start needs (default: trained like any teacher). */
   readonly teacherWeightsX2?: string | null;
+  /** Train and score only these rows (ids as in the table; default all): one scheduler job per row. */
+  readonly onlyRows?: readonly string[] | null;
   onEvent?(e: JobEvent): void;
   /** Extra lines (teacher/run banners) go here; default: nothing. */
   log?(line: string): void;
@@ -144,9 +145,18 @@ export function warmStartMode(choice: WarmStartChoice, preset: ReproducePreset, 
   return choice;
 }
 
+/** The rows named in `only` (in table order), or all; an unknown id is an error listing the table's ids. */
+export function selectRows(rows: readonly RowSpec[], only: readonly string[] | null): readonly RowSpec[] {
+  if (!only || only.length === 0) return rows;
+  const ids = rows.map((r) => r.row);
+  for (const id of only) if (!ids.includes(id)) throw new Error(`unknown row '${id}'; this table's rows: ${ids.join(', ')}`);
+  return rows.filter((r) => only.includes(r.row));
+}
+
 /** Trains and scores `rows` (see the file comment). */
-export async function runJob(job: JobResult['job'], title: string, rows: readonly RowSpec[], opts: JobOptions): Promise<JobResult> {
+export async function runJob(job: JobResult['job'], title: string, allRows: readonly RowSpec[], opts: JobOptions): Promise<JobResult> {
   const t0 = performance.now();
+  const rows = selectRows(allRows, opts.onlyRows ?? null);
   const runsDir = path.resolve(opts.runsDir ?? 'runs');
   const quiet = true;
   const log = opts.log ?? ((): void => undefined);
@@ -204,7 +214,7 @@ export async function runJob(job: JobResult['job'], title: string, rows: readonl
       weights = t.weights;
     }
     const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers });
-    const run = openFinishedRun(cfg2, runsDir) ?? await train(cfg2, {
+    const run = await finishedOrTrain(cfg2, {
       runsDir, quiet, log, workers: opts.workers ?? undefined, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: `${spec.row} x2`, progress: p }),
     });
     try {
@@ -233,7 +243,7 @@ export async function runJob(job: JobResult['job'], title: string, rows: readonl
       cfg = { ...cfg, studentInit: { weights: warm.dir, mode } };
     }
     let steps = 0;
-    const run = openFinishedRun(cfg, runsDir) ?? await train(cfg, {
+    const run = await finishedOrTrain(cfg, {
       runsDir, quiet, log, workers: opts.workers ?? undefined,
       onProgress: (p) => {
         steps++;
@@ -285,6 +295,8 @@ export interface ReproduceOptions {
   readonly warmStart?: WarmStartChoice;
   /** Teacher weights for those x2 runs (default: trained like the x4 teacher). */
   readonly teacherWeightsX2?: string | null;
+  /** Only these rows (table row ids); see JobOptions.onlyRows. */
+  readonly onlyRows?: readonly string[] | null;
   onProgress?(e: JobEvent): void;
   log?(line: string): void;
 }

@@ -33,7 +33,7 @@ export async function reproduceMainComparison(opts: MainComparisonOptions): Prom
   const scale = opts.scale ?? defaultScale(opts.preset);
   return runJob('main', `DUKD-v2 Table 2, ${backbone.toUpperCase()} x${scale} (${opts.preset} preset)`, mainComparisonRows(opts.preset, backbone, scale), {
     preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2,
+    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows,
     agreement: opts.agreement, syntheticPaperSet: 'Urban100',
     paperSource: `DUKD-v2 Table 2: ${backbone.toUpperCase()} x${scale}, the published teacher/student pair, DIV2K training`, onEvent: opts.onProgress, log: opts.log,
   });

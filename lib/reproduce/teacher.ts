@@ -18,9 +18,8 @@ import type { ArchConfig } from '../models/types';
 import { resolveWeightsSource } from '../io/weights-source';
 import { teacherSeed } from '../train/distill-task';
 import type { TrainProgressEvent } from '../train/progress';
-import { train } from '../train/trainer';
 import type { Scale } from '../types';
-import { openFinishedRun } from './cached-run';
+import { finishedOrTrain } from './cached-run';
 import { ablationPair, dataOverrides, rowConfig, type ReproducePreset } from './job-config';
 
 /** Teacher steps per student step, by preset (a kit decision; the papers use pretrained teachers). */
@@ -90,7 +89,7 @@ export async function ensureTeacher(opts: EnsureTeacherOptions): Promise<Teacher
     const src = resolveWeightsSource(opts.teacherWeights);
     return { arch, scale: cfg.scale, weights: src.path, source: 'given', runId: null, runDir: null, val: null, elapsedSec: 0 };
   }
-  const run = openFinishedRun(cfg, path.resolve(opts.runsDir ?? 'runs')) ?? await train(cfg, {
+  const run = await finishedOrTrain(cfg, {
     runsDir: opts.runsDir, onProgress: opts.onProgress, quiet: opts.quiet, log: opts.log,
     workers: opts.workers ?? undefined,
   });

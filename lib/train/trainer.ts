@@ -24,6 +24,7 @@ import { diffConfigs, formatChanges } from '../config/diff';
 import { configHash, runId as makeRunId, runIdSuffix, trajectoryPart } from '../config/hash';
 import { assertTrainConfig } from '../config/resolve';
 import { type StudentInitConfig, type TrainConfig, upgradeStoredConfig } from '../config/train';
+import { acquireRunLock } from './run-lock';
 import { formatWarmStart, warmStartStudent } from './warm-start';
 import { describeBackend, initBackend } from '../backend/index';
 import { BatchStream } from '../data/batches';
@@ -118,8 +119,27 @@ function setNetWeights(net: SRNet, weights: readonly Float32Array[]): void {
   });
 }
 
-/** Trains (or continues) the run of `config`. See the file comment. */
+/**
+ * Trains (or continues) the run of `config`. See the file comment. The run directory is locked for the
+ * duration (run-lock.ts): a second process (or call) on the same run gets a RunLockedError naming the holder.
+ */
 export async function train(config: TrainConfig, options: TrainOptions = {}): Promise<Run> {
+  const given = JSON.parse(JSON.stringify(config)) as TrainConfig;
+  assertTrainConfig(given);
+  const runsDir = path.resolve(options.runsDir ?? 'runs');
+  const resume = options.resume ?? 'latest';
+  const dir = options.runDir
+    ? path.resolve(options.runDir)
+    : (resume === 'latest' ? findRunDir(runsDir, given) : null) ?? path.join(runsDir, makeRunId(given));
+  const unlock = acquireRunLock(dir);
+  try {
+    return await trainLocked(config, { ...options, runDir: dir });
+  } finally {
+    unlock();
+  }
+}
+
+async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<Run> {
   const given = JSON.parse(JSON.stringify(config)) as TrainConfig; // `config` is never written; a JSON copy
   assertTrainConfig(given);
   const totalSteps = options.totalSteps ?? given.totalSteps;

@@ -61,7 +61,7 @@ export const reproduceCommand: Command = {
   name: 'reproduce',
   summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) with a report',
   usage: [
-    'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--json]',
+    'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--rows a,b] [--json]',
     '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD',
     '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD',
     '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student (DUKD)',
@@ -71,6 +71,9 @@ export const reproduceCommand: Command = {
     '  --warm-start W    x4 students start from the x2 run of the same method (spec A2; trained first, cached):',
     '                    auto (default: paper preset, EDSR) | off | all-but-upsampler | all-matching (DUKD code)',
     '  --teacher-weights-x2 FILE  teacher weights for those x2 runs (default: trained)',
+    '  --rows a,b        only these table rows (ids as in the table). Side-by-side jobs (one per row, any scheduler)',
+    '                    share the runs dir: a run another process is training is waited for, not trained twice;',
+    '                    a last run without --rows then only reads the cached runs and writes the full report',
     '  --scale S         2, 3 or 4 (default: the preset\'s)',
     '  --backbone B      main only: edsr (default), rcan or swinir',
     '  --workers N       data-parallel worker threads per run (default one per core)',
@@ -81,7 +84,7 @@ export const reproduceCommand: Command = {
   allowPositionals: true,
   options: {
     preset: { type: 'string' }, data: { type: 'string' }, 'teacher-weights': { type: 'string' }, scale: { type: 'string' },
-    'warm-start': { type: 'string' }, 'teacher-weights-x2': { type: 'string' },
+    'warm-start': { type: 'string' }, 'teacher-weights-x2': { type: 'string' }, rows: { type: 'string' },
     backbone: { type: 'string' }, workers: { type: 'string' }, 'runs-dir': { type: 'string' }, 'no-agreement': { type: 'boolean' },
   },
   async run(args) {
@@ -116,6 +119,7 @@ export const reproduceCommand: Command = {
       teacherWeights: typeof args.values['teacher-weights'] === 'string' ? args.values['teacher-weights'] : null,
       warmStart: warmStart as WarmStartChoice,
       teacherWeightsX2: typeof args.values['teacher-weights-x2'] === 'string' ? args.values['teacher-weights-x2'] : null,
+      onlyRows: typeof args.values.rows === 'string' ? args.values.rows.split(',').map((x) => x.trim()).filter(Boolean) : null,
       runsDir: typeof args.values['runs-dir'] === 'string' ? args.values['runs-dir'] : undefined,
       agreement: !args.values['no-agreement'],
       onProgress: progressPrinter(),
