@@ -10,6 +10,7 @@ export { initBackend, describeBackend, backendInfo, type BackendInfo, type Backe
 export { checkKernelsAgainstCpu, type KernelCheckRow } from './backend/gradient-check';
 export { simdBuild, useRelaxedSimd, type SimdBuild } from './backend/simd/index';
 export { runBenchmarks, type BenchRow } from './bench/index';
+export { benchKernels, type KernelBenchRow } from './bench/kernels';
 export { DataParallelTrainer } from './parallel/data-parallel';
 
 // notebooks, plots, tables

@@ -1,3 +1,4 @@
+import { benchKernels } from '../../lib/bench/kernels';
 import { describe, expect, it } from 'vitest';
 import { BENCH_CASES, caseGflop, formatBenchTable, resolveCase, runBenchmarks } from '../../lib/bench/index';
 
@@ -28,4 +29,18 @@ describe('bench cases', () => {
     expect(['plain', 'relaxed']).toContain(r.simd); // wasm here: the kit's SIMD kernels run in the workers
     expect(formatBenchTable(rows)).toMatch(/student16-train\s+wasm\s+(plain|relaxed)\s+2\s/);
   });
+
+  it('benchKernels: stock, no-SIMD and kit columns for every kernel case', async () => {
+    const rows = await benchKernels({ quick: true, reps: 1 });
+    expect(rows.map((r) => r.kernel)).toEqual([
+      'Conv2D', 'Conv2D', 'Conv2DBackpropInput', 'Conv2DBackpropFilter', 'Conv2DBackpropFilter', 'Conv2DBackpropFilter',
+      'BatchMatMul', 'BatchMatMul', 'Transpose', 'Transpose', 'Sum',
+    ]);
+    for (const r of rows) {
+      expect(r.kit, r.shape).toBeGreaterThan(0);
+      expect(r.stock === null, r.shape).toBe(r.kernel === 'Conv2DBackpropFilter'); // tfjs-backend-wasm has no filter gradient
+      expect(r.kitNoSimd === null, r.shape).toBe(r.kernel === 'BatchMatMul' || r.shape.startsWith('Swin'));
+    }
+    expect(process.env.SRKD_SIMD_KERNELS).toBeUndefined(); // restored after the no-SIMD runs
+  }, 120_000);
 });

@@ -174,7 +174,11 @@ describe('downloadFile', () => {
     expect(fs.readFileSync(dest).equals(PAYLOAD)).toBe(true);
     const ranges = requests.filter((q) => q.url === '/cut.bin').map((q) => q.range);
     expect(ranges[0]).toBeUndefined();
-    expect(ranges[1]).toBe('bytes=120000-');
+    // It resumes from what reached the disk: all 120000 bytes sent before the cut on a quiet machine, fewer
+    // when chunks still buffered in the response are dropped with it (seen under load: 65387).
+    const from = Number(/^bytes=(\d+)-$/.exec(ranges[1] ?? '')?.[1]);
+    expect(from).toBeGreaterThan(0);
+    expect(from).toBeLessThanOrEqual(120_000);
   });
 
   it('keeps the .part file when interrupted without retries, and the next call resumes it', async () => {
@@ -183,11 +187,12 @@ describe('downloadFile', () => {
     await expect(downloadFile(`${base}/part.bin`, dest, { sha256: PAYLOAD_SHA, retries: 0 })).rejects.toThrow(/part\.bin\.part/);
     expect(fs.existsSync(dest)).toBe(false);
     const kept = fs.statSync(`${dest}.part`).size;
-    expect(kept).toBe(100_000);
+    expect(kept).toBeGreaterThan(0); // up to the 100000 bytes sent before the cut (see above)
+    expect(kept).toBeLessThanOrEqual(100_000);
     const r = await downloadFile(`${base}/part.bin`, dest, { sha256: PAYLOAD_SHA, retries: 0 });
     expect(r.resumed).toBe(1);
     expect(fs.readFileSync(dest).equals(PAYLOAD)).toBe(true);
-    expect(requests.filter((q) => q.url === '/part.bin').map((q) => q.range)).toEqual([undefined, 'bytes=100000-']);
+    expect(requests.filter((q) => q.url === '/part.bin').map((q) => q.range)).toEqual([undefined, `bytes=${kept}-`]);
   });
 
   it('refuses a checksum mismatch and leaves no file behind', async () => {
