@@ -351,3 +351,30 @@ describe('SIMD conv kernels on random shapes (fuzz against the cpu backend)', ()
     await expectMatchCpu(cases);
   });
 });
+
+describe('SIMD kernels free what they allocate', () => {
+  it('leave the backend\'s data-id count flat over repeated fwd / dX / dW / pixel shuffle / bias sum (scratch filters included)', () => {
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const x = tf.randomNormal([2, 10, 9, 16]);
+    const f3 = tf.randomNormal([3, 3, 16, 3]);
+    const f8 = tf.randomNormal([3, 3, 16, 8]);
+    const b3 = tf.randomNormal([3]);
+    const dy8 = tf.randomNormal([2, 10, 9, 8]);
+    const ps = tf.randomNormal([20, 9, 4, 2, 2]);
+    const step = () => tf.tidy(() => {
+      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: f3 as tf.Tensor4D, bias: b3, strides: 1, pad: 'same', activation: 'relu' }); // along Cin: transposed filter
+      tf.conv2d(x as tf.Tensor4D, f8 as tf.Tensor4D, 1, 'same');
+      tf.engine().runKernel('Conv2DBackpropInput', { dy: dy8, filter: f8 }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: [2, 10, 9, 16] } as unknown as tf.NamedAttrMap);
+      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: dy8 }, { strides: 1, pad: 'same', dataFormat: 'NHWC', filterShape: [3, 3, 16, 8] } as unknown as tf.NamedAttrMap);
+      tf.transpose(ps, [0, 3, 1, 4, 2]);
+      tf.sum(dy8, [0, 1, 2]);
+    });
+    step();
+    const before = backend.numDataIds();
+    const tensors = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(backend.numDataIds()).toBe(before);
+    expect(tf.memory().numTensors).toBe(tensors);
+    tf.dispose([x, f3, f8, b3, dy8, ps]);
+  });
+});
