@@ -116,7 +116,7 @@ describe('committed SIMD wasm modules', () => {
       if (file.includes('relaxed') && !WA.validate(bytes)) continue; // this engine needs a flag for it: checked in the child below
       const mod = new WA.Module(bytes);
       expect(WA.Module.imports(mod)).toEqual([{ module: 'env', name: 'memory', kind: 'memory' }]);
-      expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['conv2d_backprop_filter', 'conv2d_forward', 'pixel_shuffle', 'sum_rows']);
+      expect(WA.Module.exports(mod).map((e) => e.name).sort()).toEqual(['conv2d_backprop_filter', 'conv2d_forward', 'conv3x3_winograd', 'pixel_shuffle', 'sum_rows', 'winograd_block_tiles']);
       const ids = sectionIds(bytes);
       for (const forbidden of [5 /* memory */, 8 /* start */, 11 /* data */, 12 /* data count */]) expect(ids).not.toContain(forbidden);
     }
@@ -376,5 +376,31 @@ describe('SIMD kernels free what they allocate', () => {
     expect(backend.numDataIds()).toBe(before);
     expect(tf.memory().numTensors).toBe(tensors);
     tf.dispose([x, f3, f8, b3, dy8, ps]);
+  });
+});
+
+describe('Winograd F(2x2, 3x3) convolutions', () => {
+  it('match the cpu backend: odd sizes, valid / same / pad 2, tile blocks across images, Cout % 8 == 4, bias, ReLU, dX', async () => {
+    const rng = new Rng(61);
+    const cases: KernelCase[] = [];
+    // [x shape, cout, pad]: every one has Cin % 4 == 0 and (Cout >= 32 or Cin <= Cout), so it takes the Winograd path
+    const specs: Array<[[number, number, number, number], number, 'same' | 'valid' | number]> = [
+      [[3, 11, 9, 4], 4, 'same'], [[2, 7, 13, 16], 20, 'same'], [[1, 9, 9, 8], 12, 'valid'], [[2, 10, 7, 16], 32, 2],
+      [[4, 6, 6, 64], 64, 'same'], [[1, 3, 3, 4], 8, 'same'], [[2, 5, 4, 12], 36, 'valid'],
+    ];
+    specs.forEach(([x, cout, pad], i) => cases.push(forwardCase(rng, x, 3, cout, 1, pad, i % 2 === 0, i % 3 === 0 ? 'relu' : 'linear')));
+    for (const [cin, cout] of [[16, 4], [32, 16], [4, 16]]) {
+      // dX = a 3x3 conv from Cout to Cin channels: 4 -> 16 and 16 -> 32 take Winograd, 16 -> 4 does not
+      const xShape: [number, number, number, number] = [2, 9, 8, cin];
+      cases.push({
+        kernel: 'Conv2DBackpropInput',
+        shape: `${xShape.join('x')} k3 s1 same -> ${cout}`,
+        inputs: [randomInput(rng, [2, 9, 8, cout]), randomInput(rng, [3, 3, cin, cout])],
+        compute: ([dy, filter]) => [
+          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: xShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
+        ],
+      });
+    }
+    await expectMatchCpu(cases);
   });
 });

@@ -30,6 +30,12 @@ export interface SimdExports {
   ): number;
   pixel_shuffle(input: number, out: number, a: number, w: number, c: number, r: number, inverse: number): void;
   sum_rows(x: number, out: number, acc: number, rows: number, width: number): void;
+  conv3x3_winograd(
+    x: number, w: number, bias: number, out: number,
+    n: number, h: number, wd: number, ci: number, oh: number, ow: number, co: number, top: number, left: number, relu: number,
+    u: number, v: number, m: number,
+  ): number;
+  winograd_block_tiles(): number;
 }
 
 // The compiler's lib here has no WebAssembly types (no DOM lib): the few members used, declared locally.
