@@ -85,6 +85,68 @@ const dims = (s: readonly number[]): string => s.join('x');
 
 type Pad = 'same' | 'valid';
 
+type ConvPad = Pad | number;
+type Shape4 = [number, number, number, number];
+
+function convDesc(xShape: Shape4, k: number, stride: number, pad: ConvPad, cout: number): string {
+  return `x ${dims(xShape)} k${k} s${stride} ${pad} -> ${cout}`;
+}
+
+/** dW of a conv with input `xShape` and filter `fShape` (HWIO), through the Conv2DBackpropFilter kernel; random x, dy. */
+export function backpropFilterCase(rng: Rng, xShape: Shape4, fShape: Shape4, stride: number, pad: ConvPad): KernelCase {
+  const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad).outShape;
+  return {
+    kernel: 'Conv2DBackpropFilter',
+    shape: convDesc(xShape, fShape[0], stride, pad, fShape[3]),
+    inputs: [randomInput(rng, xShape), randomInput(rng, dyShape)],
+    compute: ([x, dy]) => [
+      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
+        strides: stride, pad, dataFormat: 'NHWC', filterShape: fShape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    ],
+  };
+}
+
+/** dX of the same conv, through the Conv2DBackpropInput kernel; random dy and filter. */
+export function backpropInputCase(rng: Rng, xShape: Shape4, fShape: Shape4, stride: number, pad: ConvPad): KernelCase {
+  const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad).outShape;
+  return {
+    kernel: 'Conv2DBackpropInput',
+    shape: convDesc(xShape, fShape[0], stride, pad, fShape[3]),
+    inputs: [randomInput(rng, dyShape), randomInput(rng, fShape)],
+    compute: ([dy, filter]) => [
+      tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
+        strides: stride, pad, dataFormat: 'NHWC', inputShape: xShape,
+      } as unknown as tf.NamedAttrMap) as tf.Tensor,
+    ],
+  };
+}
+
+/**
+ * The forward conv: FusedConv2D (tf.fused.conv2d) when `bias` or a ReLU is asked for, or `fused` says so,
+ * else Conv2D; random inputs.
+ */
+export function forwardConvCase(
+  rng: Rng, xShape: Shape4, fShape: Shape4, stride: number, pad: ConvPad,
+  opts: { readonly bias?: boolean; readonly activation?: 'linear' | 'relu'; readonly dilation?: number; readonly fused?: boolean } = {},
+): KernelCase {
+  const activation = opts.activation ?? 'linear';
+  const fused = opts.fused ?? ((opts.bias ?? false) || activation === 'relu');
+  const dilation = opts.dilation ?? 1;
+  const inputs = [randomInput(rng, xShape), randomInput(rng, fShape)];
+  if (opts.bias) inputs.push(randomInput(rng, [fShape[3]]));
+  return {
+    kernel: fused ? 'FusedConv2D' : 'Conv2D',
+    shape: `${convDesc(xShape, fShape[0], stride, pad, fShape[3])}${dilation > 1 ? ` d${dilation}` : ''}${opts.bias ? ' +bias' : ''}${fused ? ` ${activation}` : ''}`,
+    inputs,
+    compute: ([x, filter, bias]) => [
+      fused
+        ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, bias, strides: stride, pad, dilations: dilation, activation })
+        : tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad, 'NHWC', dilation),
+    ],
+  };
+}
+
 /** Conv2DBackpropFilter and Conv2DBackpropInput, cycling through k 1/3 x same/valid x stride 1/2. */
 export function convCases(rng: Rng, count: number): KernelCase[] {
   const out: KernelCase[] = [];
@@ -97,31 +159,9 @@ export function convCases(rng: Rng, count: number): KernelCase[] {
     const w = k + rng.int(9);
     const cin = pick(rng, [3, 4, 8, 13, 16, 32, 64]);
     const cout = pick(rng, [3, 5, 8, 16, 32, 64]);
-    const xShape: [number, number, number, number] = [n, h, w, cin];
-    const fShape: [number, number, number, number] = [k, k, cin, cout];
-    const info = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad);
-    const dyShape = info.outShape;
-    const desc = `x ${dims(xShape)} k${k} s${stride} ${pad} -> ${cout}`;
-    out.push({
-      kernel: 'Conv2DBackpropFilter',
-      shape: desc,
-      inputs: [randomInput(rng, xShape), randomInput(rng, dyShape)],
-      compute: ([x, dy]) => [
-        tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, {
-          strides: stride, pad, dataFormat: 'NHWC', filterShape: fShape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      ],
-    });
-    out.push({
-      kernel: 'Conv2DBackpropInput',
-      shape: desc,
-      inputs: [randomInput(rng, dyShape), randomInput(rng, fShape)],
-      compute: ([dy, filter]) => [
-        tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, {
-          strides: stride, pad, dataFormat: 'NHWC', inputShape: xShape,
-        } as unknown as tf.NamedAttrMap) as tf.Tensor,
-      ],
-    });
+    const xShape: Shape4 = [n, h, w, cin];
+    const fShape: Shape4 = [k, k, cin, cout];
+    out.push(backpropFilterCase(rng, xShape, fShape, stride, pad), backpropInputCase(rng, xShape, fShape, stride, pad));
   }
   return out;
 }
@@ -134,7 +174,7 @@ export function forwardConvCases(rng: Rng, count: number): KernelCase[] {
   const out: KernelCase[] = [];
   for (let i = 0; i < count; i++) {
     const k = [3, 1, 5][i % 3];
-    const pads: Array<Pad | number> = ['same', 'valid', Math.floor(k / 2)];
+    const pads: ConvPad[] = ['same', 'valid', Math.floor(k / 2)];
     const pad = pads[(i >> 1) % 3];
     const stride = (i >> 2) % 2 === 0 ? 1 : 2;
     const n = pick(rng, [1, 2]);
@@ -143,21 +183,8 @@ export function forwardConvCases(rng: Rng, count: number): KernelCase[] {
     const cin = pick(rng, [3, 4, 8, 13, 16, 32, 64]);
     const cout = pick(rng, [3, 4, 5, 8, 12, 16, 64]);
     const fused = i % 2 === 0;
-    const activation = i % 4 === 0 ? 'relu' : 'linear';
-    const xShape: [number, number, number, number] = [n, h, w, cin];
-    const fShape: [number, number, number, number] = [k, k, cin, cout];
-    const inputs = [randomInput(rng, xShape), randomInput(rng, fShape)];
-    if (fused) inputs.push(randomInput(rng, [cout]));
-    out.push({
-      kernel: fused ? 'FusedConv2D' : 'Conv2D',
-      shape: `x ${dims(xShape)} k${k} s${stride} ${pad} -> ${cout}${fused ? ` +bias ${activation}` : ''}`,
-      inputs,
-      compute: ([x, filter, bias]) => [
-        fused
-          ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, bias, strides: stride, pad, activation })
-          : tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad),
-      ],
-    });
+    out.push(forwardConvCase(rng, [n, h, w, cin], [k, k, cin, cout], stride, pad,
+      fused ? { bias: true, activation: i % 4 === 0 ? 'relu' : 'linear' } : {}));
   }
   return out;
 }

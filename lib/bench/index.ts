@@ -4,6 +4,7 @@
  * with torch is available (scripts/bench_torch.py). GFLOP counts are analytic (lib/models/complexity.ts):
  * 2 FLOPs per MAC for a forward, 3 forwards per training step.
  */
+import type { SimdBuild } from '../backend/simd/index';
 import { execFile, spawnSync } from 'child_process';
 import * as os from 'os';
 import * as path from 'path';
@@ -61,7 +62,7 @@ export interface BenchRow {
   /** Worker count x threads per worker. */
   readonly threads: number;
   /** Build of the kit's SIMD kernels (plain or relaxed SIMD; SRKD_RELAXED_SIMD), null when off or not wasm. */
-  readonly simd: 'plain' | 'relaxed' | null;
+  readonly simd: SimdBuild | null;
   /** Median seconds per training step / per image. */
   readonly secondsMedian: number;
   /** Achieved GFLOP/s (analytic work / secondsMedian). */

@@ -4,6 +4,7 @@
  * the flat gradient of its share's mean loss, the main thread averages them weighted by share size
  * (= the full-batch mean-loss gradient) and every worker applies the same optimiser update.
  */
+import type { SimdBuild } from '../backend/simd/index';
 import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
@@ -160,7 +161,7 @@ export class DataParallelTrainer {
   /** Worker count × threads per worker. */
   readonly threads: number;
   /** Build of the kit's SIMD kernels in the workers (lib/backend/simd), null when off or not wasm. */
-  readonly simd: 'plain' | 'relaxed' | null;
+  readonly simd: SimdBuild | null;
   /** e.g. "2 data-parallel workers x backend wasm (...), 1 thread per worker, ..." */
   readonly banner: string;
   private queue: Promise<unknown> = Promise.resolve();

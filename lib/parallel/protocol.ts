@@ -1,4 +1,5 @@
 /** Messages between the pool (main thread) and its workers. Internal to lib/parallel. */
+import type { SimdBuild } from '../backend/simd/index';
 import type { BackendName } from '../backend/index';
 import type { TaskConfig } from './task';
 
@@ -64,7 +65,7 @@ export type InitReply = {
   readonly banner: string;
   readonly backend: BackendName;
   readonly threads: number;
-  readonly simd: 'plain' | 'relaxed' | null;
+  readonly simd: SimdBuild | null;
   readonly variables: VariableInfo[];
 };
 export type GradReply = {

@@ -7,7 +7,7 @@
  * held-out set); with a root, the benchmark sets (and DIV2K val when present).
  */
 import type { MethodPresetName } from '../distill/config';
-import { runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
+import { forwardedJobOptions, runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
 import { ablationPair, assertReproducePreset, type ReproducePreset } from './job-config';
 import { ABLATION_ROWS, table4Row, type AblationRow } from './paper-numbers';
 import { defaultScale } from './teacher';
@@ -46,9 +46,7 @@ export async function reproduceAblation(opts: AblationOptions): Promise<JobResul
   const scale = opts.scale ?? defaultScale(opts.preset);
   for (const r of opts.rows ?? []) if (!ABLATION_ROWS.includes(r)) throw new Error(`unknown Table 4 row ${JSON.stringify(r)}; rows: ${ABLATION_ROWS.join(', ')}`);
   return runJob('ablation', `DUKD-v2 Table 4 ablation (${opts.preset} preset, x${scale})`, [...ablationRows(opts.preset, opts.rows), ...(opts.extraRows ?? [])], {
-    preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows,
-    agreement: opts.agreement, div2kVal: true, syntheticPaperSet: 'DIV2K-val',
-    paperSource: 'DUKD-v2 Table 4: EDSR 64x32 -> 16x32, x4 (inferred), DIV2K training; the synthetic held-out set is shown beside its DIV2K-val column', onEvent: opts.onProgress, log: opts.log,
+    ...forwardedJobOptions(opts, scale), div2kVal: true, syntheticPaperSet: 'DIV2K-val',
+    paperSource: 'DUKD-v2 Table 4: EDSR 64x32 -> 16x32, x4 (inferred), DIV2K training; the synthetic held-out set is shown beside its DIV2K-val column',
   });
 }

@@ -5,7 +5,7 @@
  * `teacherWeights` names one teacher's weights, so with it pick that teacher alone (`teachers: ['edsr']`);
  * teachers without weights are trained with scratch. 'quick'/'smoke' use small pairs (job-config.ts).
  */
-import { runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
+import { forwardedJobOptions, runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
 import { assertReproducePreset, backbonePair, type ReproducePreset } from './job-config';
 import { table3Row } from './paper-numbers';
 import { defaultScale } from './teacher';
@@ -35,9 +35,7 @@ export async function reproduceHeterogeneous(opts: HeterogeneousOptions): Promis
   }
   const scale = opts.scale ?? defaultScale(opts.preset);
   return runJob('heterogeneous', `DUKD-v2 Table 3, heterogeneous teachers -> RCAN x${scale} (${opts.preset} preset)`, heterogeneousRows(opts.preset, teachers), {
-    preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows,
-    agreement: opts.agreement, syntheticPaperSet: 'Urban100',
-    paperSource: 'DUKD-v2 Table 3: x4, RCAN 64/6/10 student, EDSR 256x32 / SwinIR-M teachers, DIV2K training', onEvent: opts.onProgress, log: opts.log,
+    ...forwardedJobOptions(opts, scale), syntheticPaperSet: 'Urban100',
+    paperSource: 'DUKD-v2 Table 3: x4, RCAN 64/6/10 student, EDSR 256x32 / SwinIR-M teachers, DIV2K training',
   });
 }

@@ -163,18 +163,30 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   const sets = heldOutSets({ scale: opts.scale, data: opts.data, div2kVal: opts.div2kVal, log });
   await initBackend({ announce: false }); // cached runs skip train(), which would otherwise initialise it
 
-  // one teacher per teacher architecture (given weights apply to every distilled row's teacher)
+  // One teacher per (scale, teacher architecture): given weights apply to every distilled row's teacher at the
+  // job's scale (teacherWeightsX2 to the x2 runs of a warm start); otherwise trained once and cached.
+  const teacherRuns = new Map<string, Promise<TeacherInfo>>();
+  const teacherAt = (arch: ArchConfig, scale: Scale): Promise<TeacherInfo> => {
+    const key = `x${scale} ${archKey(arch)}`;
+    let t = teacherRuns.get(key);
+    if (!t) {
+      const main = scale === opts.scale;
+      t = ensureTeacher({
+        preset: opts.preset, scale, arch, teacherWeights: main ? opts.teacherWeights : opts.teacherWeightsX2, runsDir, data: opts.data,
+        workers: opts.workers, quiet, log,
+        onProgress: (p) => opts.onEvent?.({ kind: 'train', row: main ? 'teacher' : `teacher x${scale}`, progress: p }),
+      });
+      teacherRuns.set(key, t);
+    }
+    return t;
+  };
   const teachers = new Map<string, TeacherInfo>();
   const needTeacher = rows.filter((r) => r.method !== 'scratch');
   for (const r of needTeacher) {
     const key = archKey(r.pair.teacher);
     if (teachers.has(key)) continue;
     opts.onEvent?.({ kind: 'teacher', arch: r.pair.teacher, phase: 'start' });
-    const info = await ensureTeacher({
-      preset: opts.preset, scale: opts.scale, arch: r.pair.teacher, teacherWeights: opts.teacherWeights, runsDir, data: opts.data,
-      workers: opts.workers, quiet, log,
-      onProgress: (p) => opts.onEvent?.({ kind: 'train', row: 'teacher', progress: p }),
-    });
+    const info = await teacherAt(r.pair.teacher, opts.scale);
     teachers.set(key, info);
     opts.onEvent?.({ kind: 'teacher', arch: r.pair.teacher, phase: 'done', info });
   }
@@ -197,22 +209,9 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
     }
   }
 
-  // x2 counterparts for warm-started x4 students (spec A2): one x2 teacher per teacher architecture
-  const teachersX2 = new Map<string, TeacherInfo>();
+  // x2 counterparts for warm-started x4 students (spec A2)
   const x2Run = async (spec: RowSpec): Promise<{ dir: string; runId: string }> => {
-    let weights: string | null = null;
-    if (spec.method !== 'scratch') {
-      const key = archKey(spec.pair.teacher);
-      let t = teachersX2.get(key);
-      if (!t) {
-        t = await ensureTeacher({
-          preset: opts.preset, scale: 2, arch: spec.pair.teacher, teacherWeights: opts.teacherWeightsX2, runsDir, data: opts.data,
-          workers: opts.workers, quiet, log, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: 'teacher x2', progress: p }),
-        });
-        teachersX2.set(key, t);
-      }
-      weights = t.weights;
-    }
+    const weights = spec.method === 'scratch' ? null : (await teacherAt(spec.pair.teacher, 2)).weights;
     const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers });
     const run = await finishedOrTrain(cfg2, {
       runsDir, quiet, log, workers: opts.workers ?? undefined, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: `${spec.row} x2`, progress: p }),
@@ -275,6 +274,16 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   return {
     job, title, paperSource: opts.paperSource, preset: opts.preset, scale: opts.scale, protocol: PAPER_Y.id, data: opts.data ? path.resolve(opts.data) : 'synthetic',
     teachers: [...teachers.values()], rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
+  };
+}
+
+/** The part of JobOptions every reproduce* job forwards unchanged from its options. */
+export function forwardedJobOptions(opts: ReproduceOptions, scale: Scale): Pick<JobOptions,
+  'preset' | 'scale' | 'data' | 'teacherWeights' | 'runsDir' | 'workers' | 'agreement' | 'warmStart' | 'teacherWeightsX2' | 'onlyRows' | 'onEvent' | 'log'> {
+  return {
+    preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
+    agreement: opts.agreement, warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows,
+    onEvent: opts.onProgress, log: opts.log,
   };
 }
 

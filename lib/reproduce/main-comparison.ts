@@ -6,7 +6,7 @@
  * paper column shown beside it is Urban100 (where the paper's gaps are largest).
  */
 import type { Scale } from '../types';
-import { runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
+import { forwardedJobOptions, runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
 import { assertBackbone, assertReproducePreset, backbonePair, type Backbone, type ReproducePreset } from './job-config';
 import { table2Row, type Table2Method } from './paper-numbers';
 import { defaultScale } from './teacher';
@@ -32,9 +32,7 @@ export async function reproduceMainComparison(opts: MainComparisonOptions): Prom
   assertBackbone(backbone);
   const scale = opts.scale ?? defaultScale(opts.preset);
   return runJob('main', `DUKD-v2 Table 2, ${backbone.toUpperCase()} x${scale} (${opts.preset} preset)`, mainComparisonRows(opts.preset, backbone, scale), {
-    preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows,
-    agreement: opts.agreement, syntheticPaperSet: 'Urban100',
-    paperSource: `DUKD-v2 Table 2: ${backbone.toUpperCase()} x${scale}, the published teacher/student pair, DIV2K training`, onEvent: opts.onProgress, log: opts.log,
+    ...forwardedJobOptions(opts, scale), syntheticPaperSet: 'Urban100',
+    paperSource: `DUKD-v2 Table 2: ${backbone.toUpperCase()} x${scale}, the published teacher/student pair, DIV2K training`,
   });
 }

@@ -5,7 +5,9 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
-import { KernelCase, checkCases, convCases, randomInput } from '../../lib/backend/gradient-check';
+import {
+  KernelCase, backpropFilterCase, backpropInputCase, checkCases, convCases, forwardConvCase, randomInput,
+} from '../../lib/backend/gradient-check';
 import { simdBuild, simdKernels, simdWasmFile } from '../../lib/backend/simd/index';
 import { pixelShuffle } from '../../lib/models/layers/pixel-shuffle';
 import { sumRows } from '../../lib/backend/wasm-kernels/sum';
@@ -45,37 +47,8 @@ function sectionIds(bytes: Uint8Array): number[] {
   return ids;
 }
 
-function filterCase(rng: Rng, xShape: [number, number, number, number], k: number, cout: number, stride: number, pad: 'same' | 'valid'): KernelCase {
-  const fShape: [number, number, number, number] = [k, k, xShape[3], cout];
-  const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad).outShape;
-  return {
-    kernel: 'Conv2DBackpropFilter',
-    shape: `${xShape.join('x')} k${k} s${stride} ${pad} -> ${cout}`,
-    inputs: [randomInput(rng, xShape), randomInput(rng, dyShape)],
-    compute: ([x, dy]) => [
-      tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: fShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-    ],
-  };
-}
-
-function forwardCase(
-  rng: Rng, xShape: [number, number, number, number], k: number, cout: number, stride: number,
-  pad: 'same' | 'valid' | number, bias: boolean, activation: 'linear' | 'relu',
-): KernelCase {
-  const fShape: [number, number, number, number] = [k, k, xShape[3], cout];
-  const inputs = [randomInput(rng, xShape), randomInput(rng, fShape)];
-  if (bias) inputs.push(randomInput(rng, [cout]));
-  return {
-    kernel: bias || activation === 'relu' ? 'FusedConv2D' : 'Conv2D',
-    shape: `${xShape.join('x')} k${k} s${stride} ${pad} -> ${cout}${bias ? ' +bias' : ''} ${activation}`,
-    inputs,
-    compute: ([x, filter, b]) => [
-      bias || activation === 'relu'
-        ? tf.fused.conv2d({ x: x as tf.Tensor4D, filter: filter as tf.Tensor4D, bias: b, strides: stride, pad, activation })
-        : tf.conv2d(x as tf.Tensor4D, filter as tf.Tensor4D, stride, pad),
-    ],
-  };
-}
+type Shape4 = [number, number, number, number];
+const filterOf = (xShape: Shape4, k: number, cout: number): Shape4 => [k, k, xShape[3], cout];
 
 async function expectMatchCpu(cases: readonly KernelCase[]): Promise<void> {
   const rows = await checkCases(cases, 'wasm');
@@ -142,7 +115,7 @@ describe('SIMD Conv2DBackpropFilter matches the cpu backend', () => {
       [[2, 10, 11, 16], 3, 3, 1, 'same'], [[1, 9, 9, 12], 3, 5, 2, 'same'], [[2, 8, 5, 4], 3, 1, 1, 'valid'],
       [[1, 11, 8, 24], 3, 7, 1, 'same'], [[2, 5, 5, 8], 5, 2, 2, 'same'],
     ];
-    for (const [x, k, cout, s, pad] of specs) cases.push(filterCase(rng, x, k, cout, s, pad));
+    for (const [x, k, cout, s, pad] of specs) cases.push(backpropFilterCase(rng, x, filterOf(x, k, cout), s, pad));
     await expectMatchCpu(cases);
   });
 
@@ -178,8 +151,8 @@ describe('SIMD Conv2D / FusedConv2D / Conv2DBackpropInput match the cpu backend'
       [[1, 9, 10, 12], 3, 3, 1, 2], [[1, 8, 8, 16], 3, 8, 1, 0],
     ];
     specs.forEach(([x, k, cout, s, pad], i) => {
-      cases.push(forwardCase(rng, x, k, cout, s, pad, i % 3 !== 2, i % 2 === 0 ? 'relu' : 'linear'));
-      cases.push(forwardCase(rng, x, k, cout, s, pad, false, 'linear'));
+      cases.push(forwardConvCase(rng, x, filterOf(x, k, cout), s, pad, { bias: i % 3 !== 2, activation: i % 2 === 0 ? 'relu' : 'linear' }));
+      cases.push(forwardConvCase(rng, x, filterOf(x, k, cout), s, pad));
     });
     await expectMatchCpu(cases);
     process.env.SRKD_SIMD_KERNELS = 'off';
@@ -189,18 +162,7 @@ describe('SIMD Conv2D / FusedConv2D / Conv2DBackpropInput match the cpu backend'
   it('Conv2DBackpropInput through the SIMD conv (stride 1), including 3 -> 16 and 16 -> 3 channel flips', async () => {
     const cases = convCases(new Rng(34), 16).filter((c) => c.kernel === 'Conv2DBackpropInput');
     const rng = new Rng(35);
-    for (const [cin, cout] of [[3, 16], [16, 3], [64, 16], [16, 64]]) {
-      const xShape: [number, number, number, number] = [2, 9, 10, cin];
-      const fShape: [number, number, number, number] = [3, 3, cin, cout];
-      cases.push({
-        kernel: 'Conv2DBackpropInput',
-        shape: `${xShape.join('x')} k3 s1 same -> ${cout}`,
-        inputs: [randomInput(rng, [2, 9, 10, cout]), randomInput(rng, fShape)],
-        compute: ([dy, filter]) => [
-          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: xShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        ],
-      });
-    }
+    for (const [cin, cout] of [[3, 16], [16, 3], [64, 16], [16, 64]]) cases.push(backpropInputCase(rng, [2, 9, 10, cin], [3, 3, cin, cout], 1, 'same'));
     await expectMatchCpu(cases);
   });
 
@@ -307,44 +269,19 @@ describe('SIMD conv kernels on random shapes (fuzz against the cpu backend)', ()
     const cases: KernelCase[] = [];
     for (let i = 0; i < 60; i++) {
       const k = pick([1, 2, 3, 5]);
-      const stride = pick([1, 1, 2]);
       const dilation = i % 10 === 9 ? 2 : 1; // Conv2D only: the gradient kernels reject dilation > 1 in tfjs-core
+      const stride = dilation > 1 ? 1 : pick([1, 1, 2]); // tfjs-core: strides or dilations must be 1
       const pad = pick(['same', 'valid', Math.floor(k / 2)] as const);
       const n = pick([1, 2, 3]);
       const h = (k - 1) * dilation + 1 + rng.int(10);
       const w = (k - 1) * dilation + 1 + rng.int(10);
       const cin = pick([1, 3, 4, 5, 8, 12, 16, 24, 64]);
       const cout = pick([1, 2, 3, 4, 6, 8, 12, 16, 20, 64]);
-      const xShape: [number, number, number, number] = [n, h, w, cin];
-      const fShape: [number, number, number, number] = [k, k, cin, cout];
-      const desc = `x ${xShape.join('x')} k${k} s${stride} d${dilation} ${pad} -> ${cout}`;
-      const bias = i % 2 === 0;
-      const activation = i % 4 === 0 ? 'relu' : 'linear';
-      const inputs = [randomInput(rng, xShape), randomInput(rng, fShape), randomInput(rng, [cout])];
-      cases.push({
-        kernel: 'FusedConv2D',
-        shape: `${desc}${bias ? ' +bias' : ''} ${activation}`,
-        inputs,
-        compute: ([x, f, b]) => [tf.fused.conv2d({
-          x: x as tf.Tensor4D, filter: f as tf.Tensor4D, bias: bias ? b : undefined, strides: stride, pad, dilations: dilation, activation,
-        })],
-      });
-      if (dilation === 1) {
-        const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad).outShape;
-        if (dyShape.some((d) => d <= 0)) continue;
-        const dy = randomInput(rng, dyShape);
-        cases.push({
-          kernel: 'Conv2DBackpropInput',
-          shape: desc,
-          inputs: [dy, inputs[1]],
-          compute: ([g, f]) => [tf.engine().runKernel('Conv2DBackpropInput', { dy: g, filter: f }, { strides: stride, pad, dataFormat: 'NHWC', inputShape: xShape } as unknown as tf.NamedAttrMap) as tf.Tensor],
-        });
-        cases.push({
-          kernel: 'Conv2DBackpropFilter',
-          shape: desc,
-          inputs: [inputs[0], dy],
-          compute: ([x, g]) => [tf.engine().runKernel('Conv2DBackpropFilter', { x, dy: g }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: fShape } as unknown as tf.NamedAttrMap) as tf.Tensor],
-        });
+      const xShape: Shape4 = [n, h, w, cin];
+      const fShape: Shape4 = [k, k, cin, cout];
+      cases.push(forwardConvCase(rng, xShape, fShape, stride, pad, { fused: true, bias: i % 2 === 0, activation: i % 4 === 0 ? 'relu' : 'linear', dilation }));
+      if (dilation === 1 && tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad).outShape.every((d) => d > 0)) {
+        cases.push(backpropInputCase(rng, xShape, fShape, stride, pad), backpropFilterCase(rng, xShape, fShape, stride, pad));
       }
     }
     expect(cases.length).toBeGreaterThan(150);
@@ -388,19 +325,9 @@ describe('Winograd F(2x2, 3x3) convolutions', () => {
       [[3, 11, 9, 4], 4, 'same'], [[2, 7, 13, 16], 20, 'same'], [[1, 9, 9, 8], 12, 'valid'], [[2, 10, 7, 16], 32, 2],
       [[4, 6, 6, 64], 64, 'same'], [[1, 3, 3, 4], 8, 'same'], [[2, 5, 4, 12], 36, 'valid'],
     ];
-    specs.forEach(([x, cout, pad], i) => cases.push(forwardCase(rng, x, 3, cout, 1, pad, i % 2 === 0, i % 3 === 0 ? 'relu' : 'linear')));
-    for (const [cin, cout] of [[16, 4], [32, 16], [4, 16]]) {
-      // dX = a 3x3 conv from Cout to Cin channels: 4 -> 16 and 16 -> 32 take Winograd, 16 -> 4 does not
-      const xShape: [number, number, number, number] = [2, 9, 8, cin];
-      cases.push({
-        kernel: 'Conv2DBackpropInput',
-        shape: `${xShape.join('x')} k3 s1 same -> ${cout}`,
-        inputs: [randomInput(rng, [2, 9, 8, cout]), randomInput(rng, [3, 3, cin, cout])],
-        compute: ([dy, filter]) => [
-          tf.engine().runKernel('Conv2DBackpropInput', { dy, filter }, { strides: 1, pad: 'same', dataFormat: 'NHWC', inputShape: xShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        ],
-      });
-    }
+    specs.forEach(([x, cout, pad], i) => cases.push(forwardConvCase(rng, x, filterOf(x, 3, cout), 1, pad, { bias: i % 2 === 0, activation: i % 3 === 0 ? 'relu' : 'linear' })));
+    // dX = a 3x3 conv from Cout to Cin channels: 4 -> 16 and 16 -> 32 take Winograd, 16 -> 4 does not
+    for (const [cin, cout] of [[16, 4], [32, 16], [4, 16]]) cases.push(backpropInputCase(rng, [2, 9, 8, cin], [3, 3, cin, cout], 1, 'same'));
     await expectMatchCpu(cases);
   });
 });

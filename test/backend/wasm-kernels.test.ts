@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
 import {
-  KernelCase, KernelCheckRow, batchMatMulCases, depthwiseCases, checkCases, checkKernelsAgainstCpu, convCases, edsrCase,
+  KernelCase, KernelCheckRow, backpropFilterCase, batchMatMulCases, depthwiseCases, checkCases, checkKernelsAgainstCpu, convCases, edsrCase,
   identityCases, rcabCase, segmentSumCases, sliceCases, sumCases, swinCase, transposeCases,
 } from '../../lib/backend/gradient-check';
 import { registerWasmTrainingKernels } from '../../lib/backend/wasm-kernels/index';
@@ -55,25 +55,8 @@ describe('kit kernels match the cpu backend', () => {
 
   it('Conv2DBackpropFilter with Cout < Cin (swapped roles) and wide 64-channel convs', async () => {
     const rng = new Rng(12);
-    const cases: KernelCase[] = [];
-    for (const [cin, cout, k, pad] of [[64, 3, 3, 'same'], [64, 64, 3, 'same'], [32, 5, 3, 'valid'], [13, 4, 1, 'same']] as const) {
-      const xShape: [number, number, number, number] = [2, 9, 11, cin];
-      const fShape: [number, number, number, number] = [k, k, cin, cout];
-      const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, 1, 1, pad).outShape;
-      const mk = (shape: number[]) => {
-        const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
-        for (let i = 0; i < v.length; i++) v[i] = rng.normal();
-        return { shape, dtype: 'float32' as const, values: v };
-      };
-      cases.push({
-        kernel: 'Conv2DBackpropFilter',
-        shape: `${xShape.join('x')} k${k} ${pad} -> ${cout}`,
-        inputs: [mk(xShape), mk(dyShape)],
-        compute: ([x, dy]) => [
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: 1, pad, dataFormat: 'NHWC', filterShape: fShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        ],
-      });
-    }
+    const cases = ([[64, 3, 3, 'same'], [64, 64, 3, 'same'], [32, 5, 3, 'valid'], [13, 4, 1, 'same']] as const)
+      .map(([cin, cout, k, pad]) => backpropFilterCase(rng, [2, 9, 11, cin], [k, k, cin, cout], 1, pad));
     await expectAllMatch(cases);
   });
 
@@ -81,25 +64,8 @@ describe('kit kernels match the cpu backend', () => {
     const wide = convCases(new Rng(14), 8).filter((c) => c.kernel === 'Conv2DBackpropFilter');
     await expectAllMatch(wide); // default rule: whole dy unless a channel count is >= 128
     const rng = new Rng(15);
-    const cases: KernelCase[] = [];
-    for (const [cin, cout, stride, pad] of [[8, 128, 1, 'same'], [16, 160, 2, 'valid'], [128, 130, 2, 'same']] as const) {
-      const xShape: [number, number, number, number] = [2, 9, 7, cin];
-      const fShape: [number, number, number, number] = [3, 3, cin, cout];
-      const dyShape = tf.backend_util.computeConv2DInfo(xShape, fShape, stride, 1, pad).outShape;
-      const mk = (shape: number[]) => {
-        const v = new Float32Array(shape.reduce((a, b) => a * b, 1));
-        for (let i = 0; i < v.length; i++) v[i] = rng.normal();
-        return { shape, dtype: 'float32' as const, values: v };
-      };
-      cases.push({
-        kernel: 'Conv2DBackpropFilter',
-        shape: `${xShape.join('x')} s${stride} ${pad} -> ${cout}`,
-        inputs: [mk(xShape), mk(dyShape)],
-        compute: ([x, dy]) => [
-          tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, { strides: stride, pad, dataFormat: 'NHWC', filterShape: fShape } as unknown as tf.NamedAttrMap) as tf.Tensor,
-        ],
-      });
-    }
+    const cases = ([[8, 128, 1, 'same'], [16, 160, 2, 'valid'], [128, 130, 2, 'same']] as const)
+      .map(([cin, cout, stride, pad]) => backpropFilterCase(rng, [2, 9, 7, cin], [3, 3, cin, cout], stride, pad));
     await expectAllMatch(cases);
     try {
       for (const rows of [2, 3]) {

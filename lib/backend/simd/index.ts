@@ -44,6 +44,7 @@ interface WasmApi {
   Memory: new (d: { initial: number }) => WasmMemory;
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports: object) => { exports: unknown };
+  validate(bytes: Uint8Array): boolean;
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
 
@@ -74,7 +75,7 @@ function relaxedMode(): RelaxedMode {
 
 function validate(file: string): boolean {
   try {
-    return (globalThis as unknown as { WebAssembly: { validate(b: Uint8Array): boolean } }).WebAssembly.validate(fs.readFileSync(file));
+    return WA.validate(fs.readFileSync(file));
   } catch {
     return false;
   }
