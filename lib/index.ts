@@ -21,7 +21,8 @@ export * as viz from './viz/index';
 export type { ArchConfig, SRNet } from './models/types';
 export { buildModel } from './models/build';
 export { ZOO, ZOO_NAMES, zooArch, type ZooName } from './models/zoo';
-export { analyticComplexity, countParams } from './models/complexity';
+export { analyticComplexity, analyticMacs, analyticParams, ARCHS, ARCH_NAMES, archSpec, type ArchName } from './models/archs/index';
+export { countParams } from './models/complexity';
 export { loadPretrained, inferArchFromCheckpoint, formatLoadReport } from './io/pretrained';
 export { saveModel, loadModel } from './io/model-file';
 export { exportTfjs } from './io/export-tfjs';
@@ -52,10 +53,10 @@ export { Run, openRun, type RunResults } from './train/run';
 export { warmStartStudent, formatWarmStart, type WarmStartReport } from './train/warm-start';
 
 // distillation methods
-export type { MethodConfig } from './distill/config';
-export { defaultMethodConfig, methodPreset, METHOD_SMOKE_CONFIGS } from './distill/config';
-export { buildMethod } from './distill/build';
-export { describeFormula } from './distill/formula';
+export type { MethodConfig, MethodKind } from './distill/methods';
+export type { MethodSpec } from './distill/method-spec';
+export { METHODS, methodSpec, defaultMethodConfig, METHOD_SMOKE_CONFIGS, buildMethod, describeFormula, formulaTerms } from './distill/methods';
+export { methodPreset } from './distill/config';
 export { l1 } from './losses/pixel';
 export { affinityL1 } from './losses/affinity';
 export { applyAug, invertAug, sampleAugFlags, allAugFlags } from './augment/invertible';
@@ -76,7 +77,7 @@ export {
   type AblationRow, type PaperCell, type PaperSet, type Table2Row, type Table3Row, type Table4Row, type AugkdNumber,
 } from './reproduce/paper-numbers';
 export { ensureTeacher, teacherConfig, TEACHER_STEP_FACTOR, type TeacherInfo, type EnsureTeacherOptions } from './reproduce/teacher';
-export { backbonePair, ablationPair, rowConfig, REPRODUCE_PRESETS, type ReproducePreset, type Backbone } from './reproduce/job-config';
+export { backbonePair, ablationPair, rowConfig } from './reproduce/job-config';
 export { runJob, type JobResult, type ReproduceRow, type RunSummary, type AgreementRow, type JobEvent, type ReproduceOptions } from './reproduce/job';
 export { reproduceAblation, ablationRows, ABLATION_METHODS, type AblationOptions } from './reproduce/ablation';
 export { reproduceMainComparison, mainComparisonRows, type MainComparisonOptions } from './reproduce/main-comparison';

@@ -12,7 +12,7 @@ import { kitModulePath } from '../util/module-path';
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo, initBackend } from '../backend/index';
 import { buildModel } from '../models/build';
-import { analyticMacs } from '../models/complexity';
+import { analyticMacs } from '../models/archs/index';
 import type { EdsrConfig } from '../models/types';
 import { DataParallelTrainer, type HostArray } from '../parallel/data-parallel';
 import type { Scale } from '../types';

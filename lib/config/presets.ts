@@ -9,7 +9,8 @@
  * Per-method/backbone/scale loss weights come from lib/distill `defaultMethodConfig`; `trainPreset` rebuilds
  * them when the method, the student or the scale changes.
  */
-import { defaultMethodConfig, methodPreset, METHOD_KINDS, METHOD_PRESET_NAMES, type MethodKind, type MethodPresetName } from '../distill/config';
+import { methodPreset, METHOD_PRESET_NAMES, type MethodKind, type MethodPresetName } from '../distill/config';
+import { defaultMethodConfig, METHOD_KINDS, methodSpec } from '../distill/methods';
 import { ZOO } from '../models/zoo';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
@@ -118,6 +119,6 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   if ((METHOD_KINDS as readonly string[]).includes(kind)) method = defaultMethodConfig(kind as MethodKind, student, scale);
   else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
   else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
-  const teacher = opts.teacher !== undefined ? opts.teacher : method.kind === 'scratch' ? null : base.teacher;
+  const teacher = opts.teacher !== undefined ? opts.teacher : methodSpec(method.kind).needsTeacher ? base.teacher : null;
   return { ...base, scale, student, teacher, method };
 }

@@ -2,17 +2,15 @@
  * `resolveTrain(over, base)`: merge overrides into a preset and validate (STYLE.md 2). Errors name the bad key
  * and value, e.g. "optim.learningRate must be > 0 (got -1)"; unknown keys are rejected by name.
  */
-import { assertMethodConfig, defaultMethodConfig, METHOD_KINDS, type MethodConfig, type MethodKind } from '../distill/config';
+import { assertMethodConfig, checkMethodInTrain, defaultMethodConfig, METHOD_KINDS, type MethodConfig, type MethodKind, methodSpec } from '../distill/methods';
 import { assertArchConfig } from '../models/build';
 import type { ArchConfig } from '../models/types';
+import type { Scale } from '../types';
+import { fail, int, isPlainObject, nullableString, positive, unit } from './checks';
 import { PRESET_NAMES, PRESETS, type PresetName, trainPreset } from './presets';
 import {
   DATA_KEYS, type DeepPartial, OPTIM_KEYS, TRAIN_DATA_KINDS, TRAIN_KEYS, type TrainConfig, VAL_KEYS, STUDENT_INIT_KEYS, WARM_START_MODES,
 } from './train';
-
-function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
 
 /**
  * A fresh deep merge: plain objects merge key by key, anything else (arrays, null, numbers) in `over` replaces;
@@ -32,9 +30,6 @@ export function mergeDeep<T>(base: T, over: unknown): T {
 function clone<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
 }
-
-/** Teacher-free method kinds (the others need `teacher`). */
-const NO_TEACHER: readonly MethodKind[] = ['scratch'];
 
 /**
  * `base` with `over` merged in, validated. A method override of another `kind` starts from that kind's defaults
@@ -78,10 +73,6 @@ export function resolveTrain(over: DeepPartial<TrainConfig> | Record<string, unk
 
 // --- validation ---------------------------------------------------------------------------------------------
 
-function fail(key: string, want: string, got: unknown): never {
-  throw new Error(`${key} must be ${want} (got ${JSON.stringify(got)})`);
-}
-
 function onlyKeys(obj: Record<string, unknown>, allowed: readonly string[], path: string): void {
   for (const k of Object.keys(obj)) {
     if (!allowed.includes(k)) {
@@ -99,28 +90,7 @@ function section(cfg: Record<string, unknown>, key: string): Record<string, unkn
   return v;
 }
 
-const int = (key: string, v: unknown, min: number): void => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < min) fail(key, `an integer >= ${min}`, v);
-};
-const positive = (key: string, v: unknown): void => {
-  if (typeof v !== 'number' || !Number.isFinite(v)) fail(key, 'a finite number', v);
-  if (v <= 0) fail(key, '> 0', v);
-};
-const nullableString = (key: string, v: unknown): void => {
-  if (v !== null && (typeof v !== 'string' || v.length === 0)) fail(key, 'a non-empty string or null', v);
-};
-const unit = (key: string, v: unknown): void => {
-  if (typeof v !== 'number' || !(v >= 0 && v < 1)) fail(key, 'a number in [0, 1)', v);
-};
-
-function arch(key: string, v: unknown): void {
-  try {
-    assertArchConfig(v);
-  } catch (err) {
-    // models/build names keys 'arch.feats'; here they live under student/teacher
-    throw new Error((err as Error).message.replace(/^arch\b/, key));
-  }
-}
+const arch = (key: string, v: unknown): void => assertArchConfig(v, key);
 
 /**
  * Throws an error naming the first bad key and its value; unknown and missing keys are errors too. Also checks
@@ -144,7 +114,7 @@ export function assertTrainConfig(cfg: unknown): asserts cfg is TrainConfig {
   }
   assertMethodConfig(c.method, 'method');
   const method = c.method as MethodConfig;
-  if (!NO_TEACHER.includes(method.kind) && c.teacher === null) {
+  if (methodSpec(method.kind).needsTeacher && c.teacher === null) {
     fail('teacher', `an ArchConfig (method '${method.kind}' distils from a teacher)`, c.teacher);
   }
   if (c.teacherWeights !== null && c.teacher === null) fail('teacherWeights', 'null when teacher is null', c.teacherWeights);
@@ -158,14 +128,9 @@ export function assertTrainConfig(cfg: unknown): asserts cfg is TrainConfig {
   int('data.batchSize', data.batchSize, 1);
   if (typeof data.augment !== 'boolean') fail('data.augment', 'true or false', data.augment);
   if (data.limit !== null) int('data.limit', data.limit, 1);
-  const p = data.patchSizeLr as number;
-  const s = c.scale as number;
-  if ((method.kind === 'dukd' || method.kind === 'augkd') && method.zoomOut && p % s !== 0) {
-    fail('data.patchSizeLr', `divisible by the scale ${s} (method.zoomOut needs an LR patch of side p/s)`, p);
-  }
-  if ((method.kind === 'dukd' || method.kind === 'augkd') && method.zoomIn && method.tiles > s * s) {
-    fail('method.tiles', `at most scale² = ${s * s} (the zoom-in grid's cells)`, method.tiles);
-  }
+  checkMethodInTrain(method, {
+    scale: c.scale as Scale, patchSizeLr: data.patchSizeLr as number, student: c.student as ArchConfig, teacher: c.teacher as ArchConfig | null,
+  });
 
   const optim = section(c, 'optim');
   onlyKeys(optim, OPTIM_KEYS, 'optim');

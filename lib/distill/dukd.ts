@@ -18,7 +18,7 @@
  *    zo_kd  = w.zoKd  · L1(A⁻¹(S(A(d))), T(d))                [zoomOut]
  * The teacher never sees augmented inputs (7.4). All terms are element means with the same number of elements
  * per sample, so the method is worker-count invariant (method.ts).
- * updateMode 'twoStepAccumulate' exposes termGroups [[rec, kd], [zi, zo_rec, zo_kd]] (spec 7.5); the trainer
+ * updateMode 'twoStepAccumulate' (DUKD code) exposes termGroups [[rec, kd], [zi, zo_rec, zo_kd]]; the trainer
  * runs the steps (method.ts `TermGroups`).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -27,10 +27,46 @@ import { imresizeTensor } from '../data/bicubic';
 import { l1 } from '../losses/pixel';
 import type { SRBatch } from '../types';
 import type { Rng } from '../util/rng';
-import type { MethodKind, MethodOf, UpcyclingOptions } from './config';
+import { type Check, bool, fail, oneOf, posInt, prob, weight } from '../config/checks';
+import { archSpec } from '../models/archs/index';
 import { assertStepContext, type DistillMethod, type StepContext, needTeacher, sampleRng, stepRng } from './method';
+import { type Formula, type MethodSpec, type TrainFacts, termGroupsOf, termWeights } from './method-spec';
 
-/** Absolute weight of every DUKD-engine term. */
+export type UpdateMode = 'single' | 'twoStepAccumulate';
+
+/** The data-upcycling engine's switches, shared by DUKD and AugKD. */
+export interface UpcyclingOptions {
+  /** Zoom-in stream: n HR tiles of LR size as extra student inputs, teacher-labelled. */
+  readonly zoomIn: boolean;
+  /** Zoom-out stream: down_s(x) as student input, targets x (rec) and T(down_s(x)) (kd). */
+  readonly zoomOut: boolean;
+  /** Invertible augmentation (label consistency) on the zoom-in student inputs. */
+  readonly invAug: boolean;
+  /** Include colour inversion I among the invertible ops (false = geometric-only kit ablation). */
+  readonly colorInvert: boolean;
+  /** Per-op, per-sample probability q of the invertible ops (0.3 in every DUKD config). */
+  readonly augProb: number;
+  /** Zoom-in tiles per image, n (1; 2 for EDSR ×2). At most scale² (the grid's cells). */
+  readonly tiles: number;
+  /** Also augment the zoom-out student input (default false: DUKD code augments zoom-in only). */
+  readonly augmentZoomOut: boolean;
+  /** Reproduce DUKD code's wrong inverse order (forensic only; default false). */
+  readonly legacyInverseOrder: boolean;
+  /** 'single' (default, the paper's loss) or DUKD code's 'twoStepAccumulate' (a second optimiser step on the upcycled terms). */
+  readonly updateMode: UpdateMode;
+}
+
+/**
+ * DUKD: L = recWeight·rec + kdWeight·kd + kdWeight·zi + recWeight·zo_rec + kdWeight·zo_kd (zi only with zoomIn,
+ * zo_* only with zoomOut). Defaults per backbone/scale from DUKD code's configs (ArchSpec.dukdDefaults).
+ */
+export interface DukdConfig extends UpcyclingOptions {
+  readonly kind: 'dukd';
+  readonly recWeight: number;
+  readonly kdWeight: number;
+}
+
+/** Absolute weight of every DUKD-engine term, in formula order; the zoom terms only when their stream is on. */
 export type UpcyclingWeights = {
   readonly rec: number;
   readonly kd: number;
@@ -38,6 +74,16 @@ export type UpcyclingWeights = {
   readonly zoRec: number;
   readonly zoKd: number;
 };
+
+/** The engine's objective: [rec, kd] then the upcycled terms, as one step or two (updateMode). */
+export function upcyclingFormula(opts: UpcyclingOptions, w: UpcyclingWeights): Formula {
+  const first: [number, string][] = [[w.rec, 'rec'], [w.kd, 'kd']];
+  const second: [number, string][] = [
+    ...(opts.zoomIn ? [[w.zi, 'zi'] as [number, string]] : []),
+    ...(opts.zoomOut ? ([[w.zoRec, 'zo_rec'], [w.zoKd, 'zo_kd']] as [number, string][]) : []),
+  ];
+  return opts.updateMode === 'twoStepAccumulate' && second.length > 0 ? [first, second] : [[...first, ...second]];
+}
 
 export type UpcyclingPrep = {
   /** T(x) */
@@ -89,15 +135,15 @@ function geometry(batch: SRBatch): { b: number; p: number; s: number } {
 
 /** The upcycling engine behind DUKD and AugKD. `opts` and `w` are read, never written. */
 export function upcyclingMethod(
-  id: MethodKind & ('dukd' | 'augkd'),
-  config: MethodOf<'dukd'> | MethodOf<'augkd'>,
+  id: 'dukd' | 'augkd',
+  config: DukdConfig | AugkdConfigLike,
   opts: UpcyclingOptions,
-  w: UpcyclingWeights,
+  formula: Formula,
 ): DistillMethod<UpcyclingPrep> {
-  const first = ['rec', 'kd'];
-  const second = [...(opts.zoomIn ? ['zi'] : []), ...(opts.zoomOut ? ['zo_rec', 'zo_kd'] : [])];
-  const termNames = [...first, ...second];
-  const termGroups = opts.updateMode === 'twoStepAccumulate' && second.length > 0 ? [first, second] : [termNames];
+  const termGroups = termGroupsOf(formula);
+  const termNames = termGroups.flat();
+  const weights = termWeights(formula);
+  const w = { rec: weights.rec, kd: weights.kd, zi: weights.zi, zoRec: weights.zo_rec, zoKd: weights.zo_kd };
   const sampling = { prob: opts.augProb, colorInvert: opts.colorInvert };
   const legacy = { legacyInverseOrder: opts.legacyInverseOrder };
 
@@ -172,8 +218,72 @@ export function upcyclingMethod(
   };
 }
 
-/** DUKD: w_rec on both reconstruction terms, w_kd on every teacher term (7.3). */
-export function dataUpcycling(cfg: MethodOf<'dukd'>): DistillMethod<UpcyclingPrep> {
-  const { recWeight: rec, kdWeight: kd } = cfg;
-  return upcyclingMethod('dukd', cfg, cfg, { rec, kd, zi: kd, zoRec: rec, zoKd: kd });
+/** AugKD's config seen by the shared engine (augkd.ts defines it; a structural type avoids an import cycle). */
+type AugkdConfigLike = UpcyclingOptions & { readonly kind: 'augkd' };
+
+/** DUKD: w_rec on both reconstruction terms, w_kd on every teacher term. */
+const dukdFormula = (cfg: DukdConfig): Formula =>
+  upcyclingFormula(cfg, { rec: cfg.recWeight, kd: cfg.kdWeight, zi: cfg.kdWeight, zoRec: cfg.recWeight, zoKd: cfg.kdWeight });
+
+export function dataUpcycling(cfg: DukdConfig): DistillMethod<UpcyclingPrep> {
+  return upcyclingMethod('dukd', cfg, cfg, dukdFormula(cfg));
 }
+
+/** Checks of the upcycling switches (shared by DUKD and AugKD). */
+export const UPCYCLING_SCHEMA: { readonly [K in keyof UpcyclingOptions]-?: Check } = {
+  zoomIn: bool,
+  zoomOut: bool,
+  invAug: bool,
+  colorInvert: bool,
+  augProb: prob,
+  tiles: posInt,
+  augmentZoomOut: bool,
+  legacyInverseOrder: bool,
+  updateMode: oneOf<UpdateMode>(['single', 'twoStepAccumulate']),
+};
+
+/** The upcycling streams' needs: zoom-out halves the patch by the scale; zoom-in tiles fit the s×s grid. */
+export function checkUpcyclingTrain(cfg: UpcyclingOptions, train: TrainFacts, path: string): void {
+  const s = train.scale;
+  if (cfg.zoomOut && train.patchSizeLr % s !== 0) {
+    fail('data.patchSizeLr', `divisible by the scale ${s} (${path}.zoomOut needs an LR patch of side p/s)`, train.patchSizeLr);
+  }
+  if (cfg.zoomIn && cfg.tiles > s * s) fail(`${path}.tiles`, `at most scale² = ${s * s} (the zoom-in grid's cells)`, cfg.tiles);
+}
+
+/** Switches every DUKD-engine default shares (DUKD code: q = 0.3 everywhere, zoom-in only augmented). */
+export const UPCYCLING_COMMON = {
+  colorInvert: true,
+  augProb: 0.3,
+  augmentZoomOut: false,
+  legacyInverseOrder: false,
+  updateMode: 'single',
+} as const;
+
+function dukdDefaults(arch: Parameters<typeof archSpec>[0], scale: 2 | 3 | 4): DukdConfig {
+  const { recWeight, kdWeight, zoomOut, invAug, tiles } = archSpec(arch).dukdDefaults(scale);
+  return { kind: 'dukd', recWeight, kdWeight, zoomIn: true, zoomOut, invAug, tiles, ...UPCYCLING_COMMON };
+}
+
+export const DUKD: MethodSpec<DukdConfig> = {
+  kind: 'dukd',
+  title: 'DUKD',
+  source: 'Zhang et al., data upcycling KD (DUKD paper Eq. 3, weights and switches from the DUKD code configs)',
+  needsTeacher: true,
+  batchCoupled: false,
+  featureNets: [],
+  schema: { recWeight: weight, kdWeight: weight, ...UPCYCLING_SCHEMA },
+  checkTrain: checkUpcyclingTrain,
+  defaults: dukdDefaults,
+  smokeConfigs: () => {
+    const d = dukdDefaults('edsr', 2);
+    return [
+      { name: 'dukd', config: d },
+      { name: 'dukd-zo-aug', config: { ...d, augmentZoomOut: true, augProb: 0.5 } },
+      { name: 'dukd-release', config: { ...d, updateMode: 'twoStepAccumulate', legacyInverseOrder: true } },
+      { name: 'dukd-zo', config: { ...d, zoomIn: false, zoomOut: true, invAug: false } },
+    ];
+  },
+  formula: dukdFormula,
+  create: (cfg) => dataUpcycling(cfg) as DistillMethod,
+};

@@ -1,56 +1,57 @@
 /**
- * FAKD (spec/methods.md section 5):
+ * FAKD (Wang et al. 2020, feature-affinity KD; the DUKD paper's FAKD row):
  *   L = recWeight·L1(S(x), y) + kdWeight·L1(S(x), sg T(x)) + affinityWeight·Σ_l L1(A(F_S^l), A(sg F_T^l)).
  * Teacher output and features come from `prepare` (outside the tape, so they carry no gradient); the
- * affinity term is differentiable w.r.t. the student features (no DUKD-style detachment, A-FAKD-2).
+ * affinity term is differentiable w.r.t. the student features (the FAKD paper's loss; DUKD's release of the
+ * FAKD code detached it, which makes it a constant).
  * Terms: rec, kd, aff (aff = the weighted sum over layers). Worker-invariant: each is an element mean.
  */
 import * as tf from '@tensorflow/tfjs';
+import { type Check, fail, weight } from '../config/checks';
 import { affinityL1 } from '../losses/affinity';
 import { l1 } from '../losses/pixel';
+import { archSpec } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { TapName } from '../types';
-import type { FakdTaps, MethodOf } from './config';
 import { type DistillMethod, type MethodNets, needTeacher } from './method';
+import { type Formula, type MethodSpec, termWeights } from './method-spec';
 
-/** Depth in tap units: EDSR blocks, RCAN groups, SwinIR RSTBs. */
-function bodyUnits(arch: ArchConfig): number {
-  switch (arch.arch) {
-    case 'edsr':
-      return arch.blocks;
-    case 'rcan':
-      return arch.groups;
-    case 'swinir':
-      return arch.depths.length;
-  }
+/**
+ * FAKD tap positions. Units are EDSR blocks, RCAN groups, SwinIR RSTBs (ArchSpec.bodyUnits); "after 0 units"
+ * is 'head'.
+ *  - 'thirds' (default, FAKD code): after floor(n/3) and floor(2n/3) units of the student body (RCAN with
+ *    10 groups: after groups 3 and 7, as the FAKD code) plus 'body.out'; the teacher unit is round(k·nT/nS)
+ *    (identity when depths match; for SwinIR this mapping is the kit's own choice, no official code exists).
+ *  - 'dukd4': DUKD code's list: 'head', after floor(n/3)+1 and floor(2n/3)+1 blocks (EDSR 32: body.10, body.21),
+ *    RCAN after groups 3 and 7, plus 'body.out'.
+ *  - explicit tap names per network (same length; spatial sizes must match).
+ * 'body.out' is conv_after_body plus the global skip.
+ */
+export type FakdTaps = 'thirds' | 'dukd4' | { readonly student: readonly TapName[]; readonly teacher: readonly TapName[] };
+
+/**
+ * Defaults (1−α, α, β) = (0.5, 0.5, 10/255): the FAKD code's α = 0.5 and β = 10, with β rescaled from 0-255
+ * images to the kit's [0, 1] images. The 'fakd-dukd-weights' preset = (1, 1, 10) as in DUKD's configs.
+ */
+export interface FakdConfig {
+  readonly kind: 'fakd';
+  readonly recWeight: number;
+  readonly kdWeight: number;
+  readonly affinityWeight: number;
+  readonly taps: FakdTaps;
 }
 
-/** The tap after `u` body units ('head' for 0). */
-function tapAfter(u: number, n: number): TapName {
-  const k = Math.max(0, Math.min(u, n));
-  return k === 0 ? 'head' : `body.${k - 1}`;
-}
-
-/** Student positions (units completed) for the two inner FAKD layers. */
-function thirdsUnits(arch: ArchConfig): [number, number] {
-  const n = bodyUnits(arch);
-  if (arch.arch === 'rcan' && n === 10) return [3, 7]; // FAKD-code RCAN: groups 3 and 7 (indices 2, 6)
-  return [Math.floor(n / 3), Math.floor((2 * n) / 3)];
-}
-
-/** Resolves a FakdTaps spec against the actual student and teacher backbones (see FakdTaps in config.ts). */
+/** Resolves a FakdTaps spec against the actual student and teacher backbones (see FakdTaps). */
 export function resolveFakdTaps(spec: FakdTaps, student: ArchConfig, teacher: ArchConfig): { student: TapName[]; teacher: TapName[] } {
   if (typeof spec === 'object') return { student: [...spec.student], teacher: [...spec.teacher] };
-  const nS = bodyUnits(student);
-  const nT = bodyUnits(teacher);
-  let units: number[];
-  if (spec === 'thirds') units = thirdsUnits(student);
-  else {
-    // DUKD-code: conv_first, 0-based block floor(n/3) and floor(2n/3) (EDSR 32: blocks 10, 21), conv_after_body;
-    // RCAN: groups 2 and 6 (0-based)
-    const [a, b] = student.arch === 'edsr' ? [Math.floor(nS / 3) + 1, Math.floor((2 * nS) / 3) + 1] : thirdsUnits(student);
-    units = [0, a, b];
-  }
+  const nS = archSpec(student).bodyUnits(student);
+  const nT = archSpec(teacher).bodyUnits(teacher);
+  const inner = archSpec(student).fakdUnits(student, spec);
+  const units = spec === 'thirds' ? inner : [0, ...inner];
+  const tapAfter = (u: number, n: number): TapName => {
+    const k = Math.max(0, Math.min(u, n));
+    return k === 0 ? 'head' : `body.${k - 1}`;
+  };
   const map = (u: number): number => Math.round((u * nT) / nS);
   return {
     student: [...units.map((u) => tapAfter(u, nS)), 'body.out'],
@@ -60,7 +61,10 @@ export function resolveFakdTaps(spec: FakdTaps, student: ArchConfig, teacher: Ar
 
 export type FakdPrep = { soft: tf.Tensor4D; teacherFeatures: tf.Tensor4D[] };
 
-export function featureAffinityKd(cfg: MethodOf<'fakd'>): DistillMethod<FakdPrep> {
+const formula = (cfg: FakdConfig): Formula => [[[cfg.recWeight, 'rec'], [cfg.kdWeight, 'kd'], [cfg.affinityWeight, 'aff']]];
+
+export function featureAffinityKd(cfg: FakdConfig): DistillMethod<FakdPrep> {
+  const w = termWeights(formula(cfg));
   const taps = (nets: MethodNets): { student: TapName[]; teacher: TapName[] } =>
     resolveFakdTaps(cfg.taps, nets.student.arch, needTeacher(nets.teacher, 'fakd').arch);
   return {
@@ -85,10 +89,49 @@ export function featureAffinityKd(cfg: MethodOf<'fakd'>): DistillMethod<FakdPrep
         const r = nets.student.forward(batch.lr, { taps: s });
         const aff = tf.addN(s.map((name, i) => affinityL1(r.features[name], prep.teacherFeatures[i])));
         return {
-          rec: tf.mul(cfg.recWeight, l1(r.out, batch.hr)) as tf.Scalar,
-          kd: tf.mul(cfg.kdWeight, l1(r.out, prep.soft)) as tf.Scalar,
-          aff: tf.mul(cfg.affinityWeight, aff) as tf.Scalar,
+          rec: tf.mul(w.rec, l1(r.out, batch.hr)) as tf.Scalar,
+          kd: tf.mul(w.kd, l1(r.out, prep.soft)) as tf.Scalar,
+          aff: tf.mul(w.aff, aff) as tf.Scalar,
         };
       }),
   };
 }
+
+const tapList = (k: string, v: unknown): void => {
+  if (!Array.isArray(v) || v.length === 0) fail(k, 'a non-empty array of tap names', v);
+  (v as unknown[]).forEach((t, i) => {
+    if (typeof t !== 'string' || t.length === 0) fail(`${k}[${i}]`, 'a tap name', t);
+  });
+};
+const fakdTaps: Check = (k, v) => {
+  if (v === 'thirds' || v === 'dukd4') return;
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(k, "'thirds', 'dukd4' or { student, teacher }", v);
+  const o = v as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key !== 'student' && key !== 'teacher') fail(`${k}.${key}`, 'absent (allowed keys: student, teacher)', o[key]);
+  }
+  tapList(`${k}.student`, o.student);
+  tapList(`${k}.teacher`, o.teacher);
+  if ((o.student as unknown[]).length !== (o.teacher as unknown[]).length) {
+    fail(`${k}.teacher`, `as long as ${k}.student (${(o.student as unknown[]).length})`, o.teacher);
+  }
+};
+
+const defaults = (): FakdConfig => ({ kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: 'thirds' });
+
+export const FAKD: MethodSpec<FakdConfig> = {
+  kind: 'fakd',
+  title: 'FAKD',
+  source: 'Wang et al. 2020 (FAKD code: α = 0.5, β = 10, taps at thirds); DUKD Table 2 "FAKD" row',
+  needsTeacher: true,
+  batchCoupled: false,
+  featureNets: [],
+  schema: { recWeight: weight, kdWeight: weight, affinityWeight: weight, taps: fakdTaps },
+  defaults,
+  smokeConfigs: () => [
+    { name: 'fakd', config: defaults() },
+    { name: 'fakd-dukd4', config: { ...defaults(), taps: 'dukd4' } },
+  ],
+  formula,
+  create: (cfg) => featureAffinityKd(cfg) as DistillMethod,
+};

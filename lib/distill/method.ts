@@ -34,7 +34,7 @@ import type * as tf from '@tensorflow/tfjs';
 import type { SRNet } from '../models/types';
 import type { SRBatch } from '../types';
 import { Rng } from '../util/rng';
-import type { MethodConfig, MethodKind } from './config';
+import type { MethodConfigBase } from './method-spec';
 
 /** Where this call sits in training; identical on every worker except `sampleOffset`. Plain JSON. */
 export type StepContext = {
@@ -78,9 +78,10 @@ export type TermsOptions = {
 export type TermGroups = readonly (readonly string[])[];
 
 export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer> {
-  readonly id: MethodKind;
+  /** The method's kind (its key in the METHODS table, methods.ts). */
+  readonly id: string;
   /** The (validated) config this method was built from. */
-  readonly config: MethodConfig;
+  readonly config: MethodConfigBase;
   /** true: `nets.teacher` must be a pretrained, frozen teacher. */
   readonly requiresTeacher: boolean;
   /** Names of the auxiliary models the trainer must put into `nets.aux` ([] for every current method). */

@@ -1,12 +1,23 @@
-/** Response-based KD (spec/methods.md section 4): L = recWeight·L1(S(x), y) + kdWeight·L1(S(x), sg(T(x))). */
+/** Response-based KD (Hinton et al. 2015 for SR, the DUKD paper's KD row): L = recWeight·L1(S(x), y) + kdWeight·L1(S(x), sg(T(x))). */
 import * as tf from '@tensorflow/tfjs';
+import { weight } from '../config/checks';
 import { l1 } from '../losses/pixel';
-import type { MethodOf } from './config';
 import { type DistillMethod, needTeacher } from './method';
+import { type Formula, type MethodSpec, termWeights } from './method-spec';
+
+/** Defaults 1 / 1 (DUKD's KD baseline). */
+export interface KdConfig {
+  readonly kind: 'kd';
+  readonly recWeight: number;
+  readonly kdWeight: number;
+}
 
 export type KdPrep = { soft: tf.Tensor4D };
 
-export function responseKd(cfg: MethodOf<'kd'>): DistillMethod<KdPrep> {
+const formula = (cfg: KdConfig): Formula => [[[cfg.recWeight, 'rec'], [cfg.kdWeight, 'kd']]];
+
+export function responseKd(cfg: KdConfig): DistillMethod<KdPrep> {
+  const w = termWeights(formula(cfg));
   return {
     id: 'kd',
     config: cfg,
@@ -18,7 +29,21 @@ export function responseKd(cfg: MethodOf<'kd'>): DistillMethod<KdPrep> {
     terms: (nets, batch, { soft }) =>
       tf.tidy(() => {
         const sr = nets.student.forward(batch.lr).out;
-        return { rec: tf.mul(cfg.recWeight, l1(sr, batch.hr)) as tf.Scalar, kd: tf.mul(cfg.kdWeight, l1(sr, soft)) as tf.Scalar };
+        return { rec: tf.mul(w.rec, l1(sr, batch.hr)) as tf.Scalar, kd: tf.mul(w.kd, l1(sr, soft)) as tf.Scalar };
       }),
   };
 }
+
+export const KD: MethodSpec<KdConfig> = {
+  kind: 'kd',
+  title: 'KD',
+  source: 'response KD on the output (DUKD Table 2 "KD" row, weights 1/1)',
+  needsTeacher: true,
+  batchCoupled: false,
+  featureNets: [],
+  schema: { recWeight: weight, kdWeight: weight },
+  defaults: () => ({ kind: 'kd', recWeight: 1, kdWeight: 1 }),
+  smokeConfigs: () => [{ name: 'kd', config: { kind: 'kd', recWeight: 1, kdWeight: 1 } }],
+  formula,
+  create: (cfg) => responseKd(cfg) as DistillMethod,
+};

@@ -22,8 +22,9 @@
  * (BasicSR reflect convention, `padLrForWindow`) and cropped back, exactly as an untiled run.
  */
 import * as tf from '@tensorflow/tfjs';
+import { archSpec } from '../models/archs/index';
 import type { ArchConfig, SRNet } from '../models/types';
-import { upsampleFactors } from '../models/layers/upsample';
+import type { Scale } from '../types';
 
 export const DEFAULT_TILE = 128;
 export const DEFAULT_OVERLAP = 16;
@@ -77,11 +78,11 @@ export function tileSpans(length: number, tile: number, overlap: number): TileSp
   });
 }
 
-/** The window size used for an architecture: SwinIR rounds down to a multiple of its window (min one window). */
+/** The tile side used for an architecture: rounded down to its tile multiple (SwinIR: its window; at least one). */
 export function effectiveTile(arch: ArchConfig, tile: number): number {
-  if (tile === 0 || arch.arch !== 'swinir') return tile;
-  const ws = arch.windowSize;
-  return Math.max(ws, Math.floor(tile / ws) * ws);
+  const m = archSpec(arch).tileMultiple(arch);
+  if (tile === 0 || m === 1) return tile;
+  return Math.max(m, Math.floor(tile / m) * m);
 }
 
 /** Plans the windows for an `height` x `width` LR image. */
@@ -100,10 +101,8 @@ export function planTiles(height: number, width: number, arch: ArchConfig, opts:
  * tiled equals untiled (a safe upper bound: each 3x3 conv counts one LR pixel, also those running at the
  * upsampled resolution). Null when no finite overlap is exact (RCAN: global pooling; SwinIR: attention).
  */
-export function exactOverlap(arch: ArchConfig, scale: number): number | null {
-  if (arch.arch !== 'edsr') return null;
-  // conv_first + 2 per residual block + conv_after_body + one per upsample stage + conv_last
-  return 1 + 2 * arch.blocks + 1 + upsampleFactors(scale).length + 1;
+export function exactOverlap(arch: ArchConfig, scale: Scale): number | null {
+  return archSpec(arch).exactOverlap(arch, scale);
 }
 
 export type TiledOutput = { data: Float32Array; height: number; width: number };

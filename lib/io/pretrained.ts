@@ -12,6 +12,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { Scale } from '../types';
+import type { WeightShapes } from '../models/arch-spec';
+import { ARCH_NAMES, ARCHS, archSpec } from '../models/archs/index';
 import type { ArchConfig, SRNet } from '../models/types';
 import { type StateDict, type TorchCheckpoint, TorchCheckpointError, findStateDict, isTorchTensor, readTorchCheckpoint, stateDict } from './torch/checkpoint';
 import { type KitWeights, type MappedWeights, type SourceLayout, detectLayout, mapBasicsr } from './weight-maps/basicsr';
@@ -113,15 +115,12 @@ function readAndMap(file: string, key: string | undefined): ReadState {
 }
 
 function isSwinirKeys(keys: readonly string[]): boolean {
-  return keys.some((k) => k.startsWith('patch_embed.') || /^layers\.\d+\.residual_group\.blocks\./.test(k));
+  return ARCHS.swinir.recognises(keys);
 }
 
 /** Network family of kit-named weights (null when unrecognisable). */
 function archOfKeys(keys: readonly string[]): ArchConfig['arch'] | null {
-  if (isSwinirKeys(keys)) return 'swinir';
-  if (keys.some((k) => /^body\.\d+\.residual_group\.\d+\.rcab\./.test(k))) return 'rcan';
-  if (keys.some((k) => /^body\.\d+\.conv[12]\./.test(k))) return 'edsr';
-  return null;
+  return ARCH_NAMES.find((a) => ARCHS[a].recognises(keys)) ?? null;
 }
 
 /** Upsampler stages of kit-named weights: shuffle factor per stage, from the conv's out/in channel ratio. */
@@ -157,65 +156,32 @@ function shapeOf(w: KitWeights, key: string): number[] | null {
   return w[key]?.shape ?? null;
 }
 
-/** Hyper-parameters from kit-named weights; throws naming what is missing. */
+/** Hyper-parameters from kit-named weights (each backbone's ArchSpec.fromWeights); throws naming what is missing. */
 function archOfWeights(w: KitWeights, file: string): { arch: ArchConfig; guessed: string[] } {
   const keys = Object.keys(w);
   const family = archOfKeys(keys);
-  const need = (key: string): number[] => {
-    const s = shapeOf(w, key);
-    if (s === null) throw new PretrainedLoadError(file, `${file}: cannot infer the architecture: no '${key}'`);
-    return s;
-  };
-  const count = (re: RegExp): number => {
-    let n = 0;
-    for (const k of keys) {
-      const m = re.exec(k);
-      if (m) n = Math.max(n, Number(m[1]) + 1);
-    }
-    return n;
-  };
-  switch (family) {
-    case 'edsr': {
-      const feats = need('conv_first.weight')[3];
-      const blocks = count(/^body\.(\d+)\.conv1\.weight$/);
-      // res_scale leaves no trace in the weights: the original EDSR-baseline (C64 B16, also BasicSR's EDSR_M
-      // conversions) uses 1, every DUKD EDSR and the full EDSR 0.1.
-      const resScale = feats === 64 && blocks === 16 ? 1 : 0.1;
-      return { arch: { arch: 'edsr', feats, blocks, resScale }, guessed: ['resScale'] };
-    }
-    case 'rcan': {
-      const feats = need('conv_first.weight')[3];
-      const groups = count(/^body\.(\d+)\.conv\.weight$/);
-      const blocks = count(/^body\.0\.residual_group\.(\d+)\.rcab\.0\.weight$/);
-      const squeezed = need('body.0.residual_group.0.rcab.3.attention.1.weight')[3];
-      return { arch: { arch: 'rcan', feats, groups, blocks, reduction: Math.round(feats / squeezed), resScale: 1 }, guessed: ['resScale'] };
-    }
-    case 'swinir': {
-      const embedDim = need('conv_first.weight')[3];
-      const rstbs = count(/^layers\.(\d+)\.conv\.weight$/);
-      const depths: number[] = [];
-      const heads: number[] = [];
-      for (let k = 0; k < rstbs; k++) {
-        depths.push(count(new RegExp(`^layers\\.${k}\\.residual_group\\.blocks\\.(\\d+)\\.norm1\\.weight$`)));
-        heads.push(need(`layers.${k}.residual_group.blocks.0.attn.relative_position_bias_table`)[1]);
-      }
-      const span = Math.sqrt(need('layers.0.residual_group.blocks.0.attn.relative_position_bias_table')[0]);
-      const windowSize = (span + 1) / 2;
-      const hidden = need('layers.0.residual_group.blocks.0.mlp.fc1.weight')[1];
-      const before = shapeOf(w, 'conv_before_upsample.0.weight');
-      const upsampler = before !== null ? 'pixelshuffle' : 'pixelshuffledirect';
-      return {
-        arch: {
-          arch: 'swinir', embedDim, depths, heads, windowSize, mlpRatio: hidden / embedDim, upsampler,
-          upsampleFeats: before !== null ? before[3] : 64,
-        },
-        guessed: before !== null ? [] : ['upsampleFeats'],
-      };
-    }
-    default:
-      throw new PretrainedLoadError(file, `${file}: cannot infer the architecture: keys match neither EDSR, RCAN nor SwinIR ` +
-        `(first keys: ${keys.slice(0, 6).join(', ')})`);
+  if (family === null) {
+    throw new PretrainedLoadError(file, `${file}: cannot infer the architecture: keys match neither ${ARCH_NAMES.map((a) => ARCHS[a].title).join(', ')} ` +
+      `(first keys: ${keys.slice(0, 6).join(', ')})`);
   }
+  const shapes: WeightShapes = {
+    keys,
+    shape: (key) => shapeOf(w, key),
+    need(key) {
+      const s = shapeOf(w, key);
+      if (s === null) throw new PretrainedLoadError(file, `${file}: cannot infer the architecture: no '${key}'`);
+      return s;
+    },
+    count(re) {
+      let n = 0;
+      for (const k of keys) {
+        const m = re.exec(k);
+        if (m) n = Math.max(n, Number(m[1]) + 1);
+      }
+      return n;
+    },
+  };
+  return archSpec(family).fromWeights(shapes);
 }
 
 export interface InferredArch {
@@ -244,13 +210,7 @@ export function inferArchFromCheckpoint(file: string, opts: { readonly key?: str
 }
 
 function describeArch(a: ArchConfig): string {
-  switch (a.arch) {
-    case 'edsr': return `EDSR feats=${a.feats} blocks=${a.blocks}`;
-    case 'rcan': return `RCAN feats=${a.feats} groups=${a.groups} blocks=${a.blocks} reduction=${a.reduction}`;
-    case 'swinir': return `SwinIR embedDim=${a.embedDim} depths=[${a.depths.join(',')}] heads=[${a.heads.join(',')}] ` +
-      `windowSize=${a.windowSize} mlpRatio=${a.mlpRatio} upsampler=${a.upsampler}` +
-      (a.upsampler === 'pixelshuffle' ? ` upsampleFeats=${a.upsampleFeats}` : '');
-  }
+  return archSpec(a).describe(a);
 }
 
 /** Differences in the weight-visible hyper-parameters (resScale is invisible and ignored). */

@@ -8,7 +8,8 @@
  */
 import type { MethodPresetName } from '../distill/config';
 import { forwardedJobOptions, runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
-import { ablationPair, assertReproducePreset, type ReproducePreset } from './job-config';
+import { ablationPair, assertPresetName } from './job-config';
+import { type PresetName } from '../config/presets';
 import { ABLATION_ROWS, table4Row, type AblationRow } from './paper-numbers';
 import { defaultScale } from './teacher';
 
@@ -32,7 +33,7 @@ export interface AblationOptions extends ReproduceOptions {
 }
 
 /** Table 4's row specs for a preset. */
-export function ablationRows(preset: ReproducePreset, rows: readonly AblationRow[] = ABLATION_ROWS): RowSpec[] {
+export function ablationRows(preset: PresetName, rows: readonly AblationRow[] = ABLATION_ROWS): RowSpec[] {
   const pair = ablationPair(preset);
   return rows.map((row) => {
     const paper = table4Row(row);
@@ -42,7 +43,7 @@ export function ablationRows(preset: ReproducePreset, rows: readonly AblationRow
 
 /** Reproduces DUKD-v2 Table 4 (see the file comment). */
 export async function reproduceAblation(opts: AblationOptions): Promise<JobResult> {
-  assertReproducePreset(opts.preset);
+  assertPresetName(opts.preset);
   const scale = opts.scale ?? defaultScale(opts.preset);
   for (const r of opts.rows ?? []) if (!ABLATION_ROWS.includes(r)) throw new Error(`unknown Table 4 row ${JSON.stringify(r)}; rows: ${ABLATION_ROWS.join(', ')}`);
   return runJob('ablation', `DUKD-v2 Table 4 ablation (${opts.preset} preset, x${scale})`, [...ablationRows(opts.preset, opts.rows), ...(opts.extraRows ?? [])], {

@@ -7,7 +7,7 @@
  *    student size (printed for x4; the x2/x3 students differ only in the upsampler).
  * Gains, not absolute PSNR, are compared: our nets, data and step counts differ from the paper's.
  */
-import { analyticComplexity } from '../models/complexity';
+import { analyticComplexity } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import { ZOO } from '../models/zoo';
 import type { PlotFigure } from '../viz/plot';

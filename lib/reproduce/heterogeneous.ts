@@ -6,7 +6,8 @@
  * teachers without weights are trained with scratch. 'quick'/'smoke' use small pairs (job-config.ts).
  */
 import { forwardedJobOptions, runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
-import { assertReproducePreset, backbonePair, type ReproducePreset } from './job-config';
+import { assertPresetName, backbonePair } from './job-config';
+import { type PresetName } from '../config/presets';
 import { table3Row } from './paper-numbers';
 import { defaultScale } from './teacher';
 
@@ -16,7 +17,7 @@ export interface HeterogeneousOptions extends ReproduceOptions {
 }
 
 /** Table 3's row specs: Scratch RCAN, then one DUKD row per teacher. */
-export function heterogeneousRows(preset: ReproducePreset, teachers: readonly ('edsr' | 'swinir')[] = ['edsr', 'swinir']): RowSpec[] {
+export function heterogeneousRows(preset: PresetName, teachers: readonly ('edsr' | 'swinir')[] = ['edsr', 'swinir']): RowSpec[] {
   const student = backbonePair(preset, 'rcan').student;
   const rows: RowSpec[] = [{ row: 'scratch', label: table3Row('none').label, method: 'scratch', pair: { teacher: backbonePair(preset, teachers[0] ?? 'edsr').teacher, student }, paper: table3Row('none').sets }];
   for (const t of teachers) {
@@ -28,7 +29,7 @@ export function heterogeneousRows(preset: ReproducePreset, teachers: readonly ('
 
 /** Reproduces DUKD-v2 Table 3 (see the file comment). */
 export async function reproduceHeterogeneous(opts: HeterogeneousOptions): Promise<JobResult> {
-  assertReproducePreset(opts.preset);
+  assertPresetName(opts.preset);
   const teachers = opts.teachers ?? ['edsr', 'swinir'];
   if (opts.teacherWeights && teachers.length !== 1) {
     throw new Error("heterogeneous: teacherWeights names one teacher's weights; pick that teacher with teachers: ['edsr'] or ['swinir']");

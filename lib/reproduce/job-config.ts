@@ -9,7 +9,8 @@
  *   Set5 (under the same root) for the in-training validation.
  * - Method weights follow the student's backbone and the scale (trainPreset -> defaultMethodConfig).
  */
-import { PRESETS, trainPreset, type PresetName } from '../config/presets';
+import { PRESET_NAMES, PRESETS, trainPreset, type PresetName } from '../config/presets';
+import { ARCH_NAMES, type ArchName } from '../models/archs/index';
 import { resolveTrain } from '../config/resolve';
 import type { DeepPartial, TrainConfig } from '../config/train';
 import type { MethodKind, MethodPresetName } from '../distill/config';
@@ -17,26 +18,22 @@ import type { ArchConfig } from '../models/types';
 import { ZOO } from '../models/zoo';
 import type { Scale } from '../types';
 
-export type ReproducePreset = 'smoke' | 'quick' | 'paper';
-export const REPRODUCE_PRESETS: readonly ReproducePreset[] = ['smoke', 'quick', 'paper'];
-export type Backbone = 'edsr' | 'rcan' | 'swinir';
-export const BACKBONES: readonly Backbone[] = ['edsr', 'rcan', 'swinir'];
 
 export type BackbonePair = { readonly teacher: ArchConfig; readonly student: ArchConfig };
 
 /** Throws a message listing the presets when `name` is not one. */
-export function assertReproducePreset(name: unknown): asserts name is ReproducePreset {
-  if (!(REPRODUCE_PRESETS as readonly unknown[]).includes(name)) {
-    throw new Error(`preset must be one of ${REPRODUCE_PRESETS.join(', ')} (got ${JSON.stringify(name)})`);
+export function assertPresetName(name: unknown): asserts name is PresetName {
+  if (!(PRESET_NAMES as readonly unknown[]).includes(name)) {
+    throw new Error(`preset must be one of ${PRESET_NAMES.join(', ')} (got ${JSON.stringify(name)})`);
   }
 }
 
-export function assertBackbone(name: unknown): asserts name is Backbone {
-  if (!(BACKBONES as readonly unknown[]).includes(name)) throw new Error(`backbone must be one of ${BACKBONES.join(', ')} (got ${JSON.stringify(name)})`);
+export function assertArchName(name: unknown): asserts name is ArchName {
+  if (!(ARCH_NAMES as readonly unknown[]).includes(name)) throw new Error(`backbone must be one of ${ARCH_NAMES.join(', ')} (got ${JSON.stringify(name)})`);
 }
 
 /** RCAN and SwinIR pairs small enough for CPU runs (the EDSR pair is the preset's own). */
-const BACKBONES_SMALL: Readonly<Record<'quick' | 'smoke', Readonly<Record<Exclude<Backbone, 'edsr'>, BackbonePair>>>> = {
+const BACKBONES_SMALL: Readonly<Record<'quick' | 'smoke', Readonly<Record<Exclude<ArchName, 'edsr'>, BackbonePair>>>> = {
   quick: {
     rcan: {
       teacher: { arch: 'rcan', feats: 16, groups: 2, blocks: 4, reduction: 4, resScale: 1 },
@@ -60,7 +57,7 @@ const BACKBONES_SMALL: Readonly<Record<'quick' | 'smoke', Readonly<Record<Exclud
 };
 
 /** The teacher/student pair of `backbone` under `preset`. */
-export function backbonePair(preset: ReproducePreset, backbone: Backbone): BackbonePair {
+export function backbonePair(preset: PresetName, backbone: ArchName): BackbonePair {
   if (preset === 'paper') return { teacher: ZOO[`${backbone}-teacher`].arch, student: ZOO[`${backbone}-student`].arch };
   if (backbone === 'edsr') {
     const p = PRESETS[preset];
@@ -70,7 +67,7 @@ export function backbonePair(preset: ReproducePreset, backbone: Backbone): Backb
 }
 
 /** DUKD-v2 Table 4's pair (spec 7.8): EDSR 64x32 -> 16x32 under 'paper'; the preset's EDSR pair otherwise. */
-export function ablationPair(preset: ReproducePreset): BackbonePair {
+export function ablationPair(preset: PresetName): BackbonePair {
   if (preset === 'paper') return { teacher: ZOO['edsr-student'].arch, student: ZOO['edsr-student-c16'].arch };
   return backbonePair(preset, 'edsr');
 }
@@ -83,7 +80,7 @@ export interface JobDataOptions {
 }
 
 /** Data and validation overrides for a job (see the file comment). */
-export function dataOverrides(preset: ReproducePreset, opts: JobDataOptions): DeepPartial<TrainConfig> {
+export function dataOverrides(preset: PresetName, opts: JobDataOptions): DeepPartial<TrainConfig> {
   const base = PRESETS[preset];
   const out: DeepPartial<TrainConfig> = {};
   if (opts.data) {
@@ -96,7 +93,7 @@ export function dataOverrides(preset: ReproducePreset, opts: JobDataOptions): De
 
 /** The config of one row: `method` (a kind or a method preset such as 'dukd-zi') on the given pair. */
 export function rowConfig(
-  preset: ReproducePreset,
+  preset: PresetName,
   opts: JobDataOptions & {
     readonly scale: Scale;
     readonly method: MethodKind | MethodPresetName;

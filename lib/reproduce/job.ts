@@ -10,7 +10,7 @@
  */
 import * as path from 'node:path';
 import { initBackend } from '../backend/index';
-import type { MethodKind, MethodPresetName } from '../distill/config';
+import { type MethodKind, type MethodPresetName, presetNeedsTeacher } from '../distill/config';
 import { openDataset } from '../data/datasets';
 import { buildModel } from '../models/build';
 import { WARM_START_MODES, type WarmStartMode } from '../config/train';
@@ -22,7 +22,8 @@ import type { Scale } from '../types';
 import { AgreementProbe, type AgreementScore } from './agreement';
 import { finishedOrTrain } from './cached-run';
 import { heldOutSets, scoreHeldOut } from './held-out';
-import { rowConfig, type BackbonePair, type ReproducePreset } from './job-config';
+import { rowConfig, type BackbonePair } from './job-config';
+import { type PresetName } from '../config/presets';
 import { paperCell, type PaperCells } from './paper-numbers';
 import { ensureTeacher, type TeacherInfo } from './teacher';
 
@@ -81,7 +82,7 @@ export type JobResult = {
   readonly title: string;
   /** Where the paper column comes from (table, its scale and pair): ours may use another scale and smaller nets. */
   readonly paperSource: string;
-  readonly preset: ReproducePreset;
+  readonly preset: PresetName;
   readonly scale: Scale;
   readonly protocol: string;
   /** 'synthetic' or the data root. */
@@ -102,7 +103,7 @@ export type JobEvent =
   | { readonly kind: 'train'; readonly row: string; readonly progress: TrainProgressEvent };
 
 export interface JobOptions {
-  readonly preset: ReproducePreset;
+  readonly preset: PresetName;
   readonly scale: Scale;
   readonly data?: string | null;
   readonly teacherWeights?: string | null;
@@ -139,7 +140,7 @@ export const WARM_START_CHOICES: readonly WarmStartChoice[] = ['auto', 'off', ..
  * (spec A2): the paper preset's EDSR x4 students, every method including Scratch, mode 'all-but-upsampler'.
  * An explicit mode applies to any preset whenever the job's scale is 4 (x2 and x3 students start fresh).
  */
-export function warmStartMode(choice: WarmStartChoice, preset: ReproducePreset, scale: Scale, student: ArchConfig): WarmStartMode | null {
+export function warmStartMode(choice: WarmStartChoice, preset: PresetName, scale: Scale, student: ArchConfig): WarmStartMode | null {
   if (choice === 'off' || scale !== 4) return null;
   if (choice === 'auto') return preset === 'paper' && student.arch === 'edsr' ? 'all-but-upsampler' : null;
   return choice;
@@ -211,7 +212,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
 
   // x2 counterparts for warm-started x4 students (spec A2)
   const x2Run = async (spec: RowSpec): Promise<{ dir: string; runId: string }> => {
-    const weights = spec.method === 'scratch' ? null : (await teacherAt(spec.pair.teacher, 2)).weights;
+    const weights = !presetNeedsTeacher(spec.method) ? null : (await teacherAt(spec.pair.teacher, 2)).weights;
     const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers });
     const run = await finishedOrTrain(cfg2, {
       runsDir, quiet, log, workers: opts.workers ?? undefined, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: `${spec.row} x2`, progress: p }),
@@ -229,7 +230,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   const agreement: AgreementRow[] = [];
   for (let i = 0; i < rows.length; i++) {
     const spec = rows[i];
-    const teacher = spec.method === 'scratch' ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
+    const teacher = !presetNeedsTeacher(spec.method) ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
     let cfg = rowConfig(opts.preset, {
       scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers,
     });
@@ -289,7 +290,7 @@ export function forwardedJobOptions(opts: ReproduceOptions, scale: Scale): Pick<
 
 /** Options every reproduce* job takes. */
 export interface ReproduceOptions {
-  readonly preset: ReproducePreset;
+  readonly preset: PresetName;
   /** Default: the preset's scale (x4 for 'paper'). */
   readonly scale?: Scale;
   /** Data root (DIV2K for training, benchmark sets for evaluation); default: the embedded synthetic set. */

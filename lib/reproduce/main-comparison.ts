@@ -7,19 +7,21 @@
  */
 import type { Scale } from '../types';
 import { forwardedJobOptions, runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
-import { assertBackbone, assertReproducePreset, backbonePair, type Backbone, type ReproducePreset } from './job-config';
+import { assertArchName, assertPresetName, backbonePair } from './job-config';
+import { type PresetName } from '../config/presets';
+import { type ArchName } from '../models/archs/index';
 import { table2Row, type Table2Method } from './paper-numbers';
 import { defaultScale } from './teacher';
 
 export interface MainComparisonOptions extends ReproduceOptions {
   /** Default 'edsr'. */
-  readonly backbone?: Backbone;
+  readonly backbone?: ArchName;
 }
 
 const LABELS: Readonly<Record<Table2Method, string>> = { scratch: 'Scratch', kd: 'KD', fakd: 'FAKD', csd: 'CSD', dukd: 'DUKD' };
 
 /** Table 2's row specs for a backbone (CSD is not implemented by the kit; FAKD not for SwinIR). */
-export function mainComparisonRows(preset: ReproducePreset, backbone: Backbone, scale: Scale): RowSpec[] {
+export function mainComparisonRows(preset: PresetName, backbone: ArchName, scale: Scale): RowSpec[] {
   const pair = backbonePair(preset, backbone);
   const methods: Exclude<Table2Method, 'csd'>[] = backbone === 'swinir' ? ['scratch', 'kd', 'dukd'] : ['scratch', 'kd', 'fakd', 'dukd'];
   return methods.map((m) => ({ row: m, label: LABELS[m], method: m, pair, paper: table2Row(backbone, scale, m)?.sets ?? null }));
@@ -27,9 +29,9 @@ export function mainComparisonRows(preset: ReproducePreset, backbone: Backbone, 
 
 /** Reproduces one backbone's block of DUKD-v2 Table 2 (see the file comment). */
 export async function reproduceMainComparison(opts: MainComparisonOptions): Promise<JobResult> {
-  assertReproducePreset(opts.preset);
+  assertPresetName(opts.preset);
   const backbone = opts.backbone ?? 'edsr';
-  assertBackbone(backbone);
+  assertArchName(backbone);
   const scale = opts.scale ?? defaultScale(opts.preset);
   return runJob('main', `DUKD-v2 Table 2, ${backbone.toUpperCase()} x${scale} (${opts.preset} preset)`, mainComparisonRows(opts.preset, backbone, scale), {
     ...forwardedJobOptions(opts, scale), syntheticPaperSet: 'Urban100',

@@ -20,13 +20,14 @@ import { teacherSeed } from '../train/distill-task';
 import type { TrainProgressEvent } from '../train/progress';
 import type { Scale } from '../types';
 import { finishedOrTrain } from './cached-run';
-import { ablationPair, dataOverrides, rowConfig, type ReproducePreset } from './job-config';
+import { ablationPair, dataOverrides, rowConfig } from './job-config';
+import { type PresetName } from '../config/presets';
 
 /** Teacher steps per student step, by preset (a kit decision; the papers use pretrained teachers). */
-export const TEACHER_STEP_FACTOR: Readonly<Record<ReproducePreset, number>> = { smoke: 1, quick: 1.5, paper: 1 };
+export const TEACHER_STEP_FACTOR: Readonly<Record<PresetName, number>> = { smoke: 1, quick: 1.5, paper: 1 };
 
 export interface EnsureTeacherOptions {
-  readonly preset: ReproducePreset;
+  readonly preset: PresetName;
   /** Default: the preset's scale. */
   readonly scale?: Scale;
   /** Teacher architecture (default: the preset's EDSR teacher; Table 4's 64x32 EDSR for 'paper'). */
@@ -106,6 +107,6 @@ export async function ensureTeacher(opts: EnsureTeacherOptions): Promise<Teacher
 }
 
 /** The scale a job uses when none is given: the preset's (x4 for 'paper', Table 4's scale). */
-export function defaultScale(preset: ReproducePreset): Scale {
+export function defaultScale(preset: PresetName): Scale {
   return PRESETS[preset].scale;
 }

@@ -10,7 +10,7 @@
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { StudentInitConfig, TrainConfig } from '../config/train';
-import { buildMethod } from '../distill/build';
+import { buildMethod } from '../distill/methods';
 import { type MethodNets, type StepContext, trainableVariables } from '../distill/method';
 import { loadModelWeights } from '../io/model-file';
 import { resolveWeightsSource } from '../io/weights-source';

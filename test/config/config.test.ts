@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { defaultMethodConfig, METHOD_PRESET_NAMES } from '../../lib/distill/config';
+import { METHOD_PRESET_NAMES } from '../../lib/distill/config';
+import { defaultMethodConfig } from '../../lib/distill/methods';
 import { diffConfigs, formatChanges } from '../../lib/config/diff';
 import { canonicalJson, configHash, runId } from '../../lib/config/hash';
 import { PRESET_NAMES, PRESETS, trainPreset } from '../../lib/config/presets';

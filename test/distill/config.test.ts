@@ -1,14 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { buildMethod } from '../../lib/distill/build';
-import {
-  assertMethodConfig,
-  defaultMethodConfig,
-  METHOD_KINDS,
-  METHOD_PRESET_NAMES,
-  METHOD_SMOKE_CONFIGS,
-  methodPreset,
-} from '../../lib/distill/config';
-import { describeFormula } from '../../lib/distill/formula';
+import { buildMethod } from '../../lib/distill/methods';
+import { METHOD_PRESET_NAMES, methodPreset } from '../../lib/distill/config';
+import { assertMethodConfig, defaultMethodConfig, METHOD_KINDS, METHOD_SMOKE_CONFIGS } from '../../lib/distill/methods';
+import { describeFormula } from '../../lib/distill/methods';
 import type { Scale } from '../../lib/types';
 
 const SCALES: Scale[] = [2, 3, 4];

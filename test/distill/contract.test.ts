@@ -5,8 +5,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildMethod } from '../../lib/distill/build';
-import { assertMethodConfig, METHOD_SMOKE_CONFIGS } from '../../lib/distill/config';
+import { buildMethod } from '../../lib/distill/methods';
+import { assertMethodConfig, METHOD_SMOKE_CONFIGS } from '../../lib/distill/methods';
 import { type DistillMethod, type MethodNets, type StepContext, trainableVariables } from '../../lib/distill/method';
 import { buildModel } from '../../lib/models/build';
 import type { SRNet } from '../../lib/models/types';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { archTaps, buildModel } from '../../lib/models/build';
-import { analyticParams, countParams } from '../../lib/models/complexity';
+import { analyticParams } from '../../lib/models/archs/index';
+import { countParams } from '../../lib/models/complexity';
 import { padLrForWindow } from '../../lib/models/swinir';
 import type { ArchConfig, SRNet, SwinIRConfig } from '../../lib/models/types';
 import { ZOO, ZOO_NAMES, zooArch } from '../../lib/models/zoo';

@@ -1,7 +1,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildModel } from '../../lib/models/build';
-import { analyticComplexity, countParams } from '../../lib/models/complexity';
+import { analyticComplexity } from '../../lib/models/archs/index';
+import { countParams } from '../../lib/models/complexity';
 import { ZOO, type ZooName } from '../../lib/models/zoo';
 import type { Scale } from '../../lib/types';
 import { loadVector } from './vectors';

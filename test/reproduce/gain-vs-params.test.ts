@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { analyticComplexity } from '../../lib/models/complexity';
+import { analyticComplexity } from '../../lib/models/archs/index';
 import type { JobResult, ReproduceRow } from '../../lib/reproduce/job';
 import { gainVsParams, gainVsParamsFigure, ourGainPoints, paperGainPoints } from '../../lib/reproduce/gain-vs-params';
 

@@ -10,7 +10,8 @@ import { numberArg, stringArg, UsageError } from '../command';
 import { reproduceAblation } from '../../reproduce/ablation';
 import { reproduceHeterogeneous } from '../../reproduce/heterogeneous';
 import { type JobEvent, type JobResult, WARM_START_CHOICES, type WarmStartChoice } from '../../reproduce/job';
-import { BACKBONES, REPRODUCE_PRESETS, type Backbone, type ReproducePreset } from '../../reproduce/job-config';
+import { PRESET_NAMES, type PresetName } from '../../config/presets';
+import { ARCH_NAMES, type ArchName } from '../../models/archs/index';
 import { comparisonTable, writeReport } from '../../reproduce/report';
 import { createProgress, formatDuration, type Progress } from '../../util/progress';
 import { formatTable } from '../../viz/table';
@@ -93,7 +94,7 @@ export const reproduceCommand: Command = {
     if (!(JOBS as readonly string[]).includes(job)) throw new UsageError(`unknown job '${job}' (expected ${JOBS.join(', ')})`);
     if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
     const preset = stringArg(args, 'preset', 'quick');
-    if (!(REPRODUCE_PRESETS as readonly string[]).includes(preset)) throw new UsageError(`--preset must be one of ${REPRODUCE_PRESETS.join(', ')} (got '${preset}')`);
+    if (!(PRESET_NAMES as readonly string[]).includes(preset)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')} (got '${preset}')`);
     let scale: Scale | undefined;
     if (args.values.scale !== undefined) {
       const s = numberArg(args, 'scale');
@@ -106,7 +107,7 @@ export const reproduceCommand: Command = {
       if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be an integer >= 1 (got ${String(args.values.workers)})`);
     }
     const backbone = stringArg(args, 'backbone', 'edsr');
-    if (!(BACKBONES as readonly string[]).includes(backbone)) throw new UsageError(`--backbone must be one of ${BACKBONES.join(', ')} (got '${backbone}')`);
+    if (!(ARCH_NAMES as readonly string[]).includes(backbone)) throw new UsageError(`--backbone must be one of ${ARCH_NAMES.join(', ')} (got '${backbone}')`);
     if (job !== 'main' && args.values.backbone !== undefined) throw new UsageError('--backbone applies to the main job only');
     const json = Boolean(args.values.json);
     const warmStart = stringArg(args, 'warm-start', 'auto');
@@ -114,7 +115,7 @@ export const reproduceCommand: Command = {
       throw new UsageError(`--warm-start must be one of ${WARM_START_CHOICES.join(', ')} (got '${warmStart}')`);
     }
     const common = {
-      preset: preset as ReproducePreset, scale, workers,
+      preset: preset as PresetName, scale, workers,
       data: typeof args.values.data === 'string' ? args.values.data : null,
       teacherWeights: typeof args.values['teacher-weights'] === 'string' ? args.values['teacher-weights'] : null,
       warmStart: warmStart as WarmStartChoice,
@@ -132,7 +133,7 @@ export const reproduceCommand: Command = {
         result = await reproduceAblation(common);
         break;
       case 'main':
-        result = await reproduceMainComparison({ ...common, backbone: backbone as Backbone });
+        result = await reproduceMainComparison({ ...common, backbone: backbone as ArchName });
         break;
       case 'heterogeneous':
         result = await reproduceHeterogeneous({ ...common, teachers: common.teacherWeights ? ['edsr'] : undefined });
