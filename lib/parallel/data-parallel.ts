@@ -16,6 +16,7 @@ import {
   type Envelope, type GradReply, type HostArray, type InitReply, type OptimizerSpec, type OptimizerState,
   type Reply, type Request, type StepCall, type VariableInfo,
 } from './protocol';
+import { deserializeError } from '../train/errors';
 import { flatSize, shareSizes } from './flat';
 
 export { DEFAULT_OPTIMIZER };
@@ -116,7 +117,7 @@ class WorkerHandle {
       if (!p) return;
       this.pending.delete(r.id);
       if (r.ok === true) p.resolve(r.value);
-      else if (r.ok === false) p.reject(new Error(`worker ${this.index}: ${r.error}`)); // explicit: tslab compiles non-strict
+      else if (r.ok === false) p.reject(deserializeError(r.error, `worker ${this.index}`)); // explicit: tslab compiles non-strict
     });
     worker.on('error', (e) => this.fail(`worker ${this.index} crashed: ${e && e.message ? e.message : String(e)}`));
     worker.on('exit', (code) => this.fail(`worker ${this.index} exited (code ${code})`));

@@ -1,6 +1,7 @@
 /** Messages between the pool (main thread) and its workers. Internal to lib/parallel. */
 import type { SimdBuild } from '../backend/simd/index';
 import type { BackendName } from '../backend/index';
+import type { SerializedError } from '../train/errors';
 import type { TaskConfig } from './task';
 
 /** A host-side array: `data` is row-major with `shape`, float32. Split along axis 0. */
@@ -76,4 +77,4 @@ export type GradReply = {
 };
 
 export type Envelope = { readonly id: number; readonly request: Request };
-export type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+export type Reply = { readonly id: number; readonly ok: true; readonly value: unknown } | { readonly id: number; readonly ok: false; readonly error: SerializedError };

@@ -11,6 +11,7 @@
  * needs no saved state; the data stream's state is its cursor. Restoring all of it reproduces the
  * uninterrupted run bit for bit (with the same worker count; another count agrees to float tolerance).
  */
+import type { EngineKind } from './step-engine';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -37,6 +38,8 @@ export interface CheckpointState {
   readonly stream: BatchStreamState;
   readonly best: BestMetric | null;
   readonly workers: number;
+  /** The step engine that made it (step-engine.ts); absent in checkpoints older than the field (= 'workers'). */
+  readonly engine?: EngineKind;
   /** Training wall time up to this checkpoint (seconds, over all sessions). */
   readonly elapsedSec: number;
   readonly weights: readonly TensorEntry[];
@@ -67,6 +70,7 @@ export interface CheckpointData {
   readonly stream: BatchStreamState;
   readonly best: BestMetric | null;
   readonly workers: number;
+  readonly engine: EngineKind;
   readonly elapsedSec: number;
   readonly variables: readonly VariableInfo[];
   readonly weights: readonly Float32Array[];
@@ -156,6 +160,7 @@ export function saveCheckpoint(runDir: string, data: CheckpointData): string {
       stream: data.stream,
       best: data.best,
       workers: data.workers,
+      engine: data.engine,
       elapsedSec: data.elapsedSec,
       weights,
       ema,

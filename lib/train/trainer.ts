@@ -1,11 +1,12 @@
 /**
  * `train(config, options)`: the one training entry point for the CLI, scripts and notebooks (STYLE.md 5).
  *
- * - Data-parallel over worker threads (lib/parallel): each worker builds student + frozen teacher + method from
- *   the config (distill-task.ts); the teacher work and the loss terms run there. 1 worker gives the same numbers
- *   as N up to float tolerance; the same worker count gives bit-identical runs.
- * - Adam (config.optim), MultiStep schedule (schedule.ts), student EMA kept in the workers (spec 8.3);
- *   DUKD's 'twoStepAccumulate' runs the method's term groups as phases of one step (spec 7.5).
+ * - The step runs on a StepEngine (step-engine.ts): data-parallel worker threads on the CPU backends, or one
+ *   in-process replica on a GPU backend; both build student + frozen teacher + method from the config
+ *   (distill-task.ts). 1 worker gives the same numbers as N up to float tolerance; the same engine and worker
+ *   count give bit-identical runs.
+ * - Adam (config.optim), MultiStep schedule (schedule.ts), student EMA kept by the engine (BasicSR's model_ema);
+ *   DUKD code's 'twoStepAccumulate' runs the method's term groups as phases of one step.
  * - Run directory `runs/<yyyymmdd>-<method>-<arch>x<scale>-<hash8>/`: config.json, env.json, log.jsonl (every
  *   term, lr, steps/s, live tensor counts main + workers), ckpt/step-<n>/ (checkpoint.ts), results.json and,
  *   once complete, model/ (the EMA student in the kit's model format).
@@ -29,14 +30,16 @@ import { formatWarmStart, warmStartStudent } from './warm-start';
 import { describeBackend, initBackend } from '../backend/index';
 import { BatchStream } from '../data/batches';
 import { defaultDataRoot, openDataset, type Dataset } from '../data/datasets';
-import { buildMethod } from '../distill/methods';
-import { describeFormula } from '../distill/methods';
+import { buildMethod, describeFormula, methodSpec } from '../distill/methods';
 import { saveModel } from '../io/model-file';
 import { buildModel } from '../models/build';
 import type { SRNet } from '../models/types';
-import { DataParallelTrainer, type StepResult } from '../parallel/data-parallel';
 import { type BestMetric, type Checkpoint, checkpointDir, latestCheckpoint, pruneCheckpoints, saveCheckpoint } from './checkpoint';
-import type { DistillStepContext, DistillTaskConfig } from './distill-task';
+import { createTask, type DistillTaskConfig } from './distill-task';
+import { NonFiniteGradientError, NonFiniteLossError } from './errors';
+import { InProcessEngine } from './in-process-engine';
+import { type EngineChoice, type EngineKind, type EngineStep, resolveEngine, type StepEngine } from './step-engine';
+import { WorkerPoolEngine } from './worker-pool-engine';
 import { resolveWeightsSource } from '../io/weights-source';
 import { terminalProgress, type TrainProgressEvent } from './progress';
 import { Run, type RunResults, type ValRecord } from './run';
@@ -58,6 +61,11 @@ export interface TrainOptions {
   readonly runDir?: string;
   /** Worker threads (overrides config.workers; default one per core, at most the batch size). */
   readonly workers?: number;
+  /**
+   * Step engine (step-engine.ts): 'auto' (default; SRKD_ENGINE overrides) = in-process on tensorflow / webgpu,
+   * worker threads on wasm / cpu. Not part of the config hash: an engine change resumes to float tolerance.
+   */
+  readonly engine?: EngineChoice;
   /** Overrides config.totalSteps (not part of the config hash, so a run can be extended). */
   readonly totalSteps?: number;
   /** No terminal progress line and no formula/banner lines on stderr. */
@@ -103,10 +111,9 @@ function findRunDir(runsDir: string, cfg: TrainConfig): string | null {
   return hits.length ? path.join(runsDir, hits[hits.length - 1]) : null;
 }
 
-function nonFinite(err: Error): { term: string; value: string } | null {
-  const m = /non-finite loss term '([^']+)' = (\S+)/.exec(err.message);
-  if (m) return { term: m[1], value: m[2] };
-  if (/non-finite gradient/.test(err.message)) return { term: '(gradient)', value: 'non-finite' };
+function nonFinite(err: unknown): { term: string; value: string } | null {
+  if (err instanceof NonFiniteLossError) return { term: err.term, value: err.value };
+  if (err instanceof NonFiniteGradientError) return { term: '(gradient)', value: err.value };
   return null;
 }
 
@@ -139,31 +146,27 @@ export async function train(config: TrainConfig, options: TrainOptions = {}): Pr
   }
 }
 
-async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<Run> {
-  const given = JSON.parse(JSON.stringify(config)) as TrainConfig; // `config` is never written; a JSON copy
-  assertTrainConfig(given);
-  const totalSteps = options.totalSteps ?? given.totalSteps;
-  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`totalSteps must be an integer >= 1 (got ${totalSteps})`);
-  const cfg: TrainConfig = { ...given, totalSteps }; // the effective config (totalSteps is outside the hash)
-  const quiet = options.quiet ?? false;
-  const say = (line: string): void => {
-    if (options.log) options.log(line);
-    else if (!quiet) process.stderr.write(`srkd: ${line}\n`);
-  };
-  const hash = configHash(cfg);
-  const method = buildMethod(cfg.method);
-  const groups = method.termGroups.length;
-  const formula = describeFormula(cfg.method);
+/** What the run directory holds when training (re)starts. */
+type OpenedRun = {
+  readonly dir: string;
+  readonly id: string;
+  readonly hash: string;
+  /** The newest checkpoint to resume from, or null for a fresh start. */
+  readonly ckpt: Checkpoint | null;
+  /** Validations logged before the checkpoint (a resume keeps them). */
+  readonly pastVal: ValRecord[];
+  logLine(e: Record<string, unknown>): void;
+};
 
-  // --- run directory and resume ---------------------------------------------------------------------------
+/** Finds or creates the run directory, refuses a changed config, trims the log back to the checkpoint. */
+function openRunDir(cfg: TrainConfig, options: TrainOptions, say: (line: string) => void): OpenedRun {
   const resume = options.resume ?? 'latest';
   const runsDir = path.resolve(options.runsDir ?? 'runs');
-  let dir: string;
-  if (options.runDir) dir = path.resolve(options.runDir);
-  else dir = (resume === 'latest' ? findRunDir(runsDir, cfg) : null) ?? path.join(runsDir, makeRunId(cfg));
-  const id = path.basename(dir);
+  const dir = options.runDir
+    ? path.resolve(options.runDir)
+    : (resume === 'latest' ? findRunDir(runsDir, cfg) : null) ?? path.join(runsDir, makeRunId(cfg));
   const logFile = path.join(dir, 'log.jsonl');
-  let ckpt: Checkpoint | null = fs.existsSync(dir) ? latestCheckpoint(dir) : null;
+  const ckpt: Checkpoint | null = fs.existsSync(dir) ? latestCheckpoint(dir) : null;
   if (ckpt && resume === 'none') {
     throw new Error(`run directory ${dir} already has checkpoints (newest: step ${ckpt.state.step}); pass resume: 'latest' (CLI --resume) to continue it, or remove it`);
   }
@@ -177,11 +180,10 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     const other = diffConfigs(previous, cfg);
     if (ckpt && other.length > 0) say(`resuming with changed bookkeeping keys: ${formatChanges(other)}`);
   }
-  const startStep = ckpt?.state.step ?? 0;
   fs.mkdirSync(dir, { recursive: true });
   let pastVal: ValRecord[] = [];
   if (ckpt) {
-    pastVal = trimLog(logFile, startStep)
+    pastVal = trimLog(logFile, ckpt.state.step)
       .filter((e) => e.event === 'val')
       .map((e) => ({ step: e.step as number, sets: e.sets as ValSetResult[] }));
   } else if (fs.existsSync(logFile)) {
@@ -189,146 +191,226 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
   }
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(cfg, null, 1) + '\n');
   const logLine = (e: Record<string, unknown>): void => fs.appendFileSync(logFile, JSON.stringify({ ...e, time: new Date().toISOString() }) + '\n');
+  return { dir, id: path.basename(dir), hash: configHash(cfg), ckpt, pastVal, logLine };
+}
 
-  // --- compute -----------------------------------------------------------------------------------------------
-  const backend = await initBackend({ announce: !quiet });
+/**
+ * The student warm start to hand to the engine (absolute path), checked once here with clear errors before
+ * any replica starts; null when none is configured or when resuming (the checkpoint has the weights).
+ */
+function checkedStudentInit(cfg: TrainConfig, resuming: boolean, run: OpenedRun, say: (line: string) => void): StudentInitConfig | null {
+  if (!cfg.studentInit || resuming) return null;
+  const init: StudentInitConfig = { ...cfg.studentInit, weights: path.resolve(cfg.studentInit.weights) };
+  const probe = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
+  try {
+    const report = warmStartStudent(probe, init);
+    say(formatWarmStart(report));
+    run.logLine({ event: 'studentInit', file: report.file, mode: init.mode, loaded: report.loaded.length, kept: report.kept });
+  } finally {
+    probe.dispose();
+  }
+  return init;
+}
+
+/** Starts the engine of `kind` on the run's task. */
+async function startEngine(kind: EngineKind, cfg: TrainConfig, taskConfig: DistillTaskConfig, workers: number, quiet: boolean): Promise<StepEngine> {
+  const optimizer = { kind: 'adam' as const, beta1: cfg.optim.betas[0], beta2: cfg.optim.betas[1], epsilon: cfg.optim.eps };
+  const emaDecay = cfg.emaDecay > 0 ? cfg.emaDecay : undefined;
+  if (kind === 'in-process') return InProcessEngine.start({ createTask, taskConfig, optimizer, emaDecay });
+  const spec = methodSpec(cfg.method.kind);
+  if (spec.batchCoupled && workers > 1) {
+    throw new Error(`method '${spec.kind}' couples the samples of a batch; the worker pool has no cross-share gather yet: use workers 1 or engine 'in-process'`);
+  }
+  return WorkerPoolEngine.start({ taskModule: TASK_MODULE, taskConfig, workers, optimizer, emaDecay, announce: !quiet });
+}
+
+/** The replicas a run uses: one in-process, else the workers asked for (default one per core, at most the batch). */
+function workerCount(kind: EngineKind, cfg: TrainConfig, options: TrainOptions): number {
+  if (kind === 'in-process') return 1;
   const workers = Math.min(options.workers ?? cfg.workers ?? os.availableParallelism(), cfg.data.batchSize);
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be an integer >= 1 (got ${workers})`);
+  return workers;
+}
+
+/** Puts a checkpoint's weights, optimiser state and EMA into the engine. */
+async function restoreCheckpoint(engine: StepEngine, ckpt: Checkpoint, kind: EngineKind, say: (line: string) => void): Promise<void> {
+  const madeBy = ckpt.state.engine ?? 'workers';
+  if (madeBy !== kind) say(`note: checkpoint made by the '${madeBy}' engine, resuming on '${kind}' (equal to float tolerance, not bit for bit)`);
+  else if (ckpt.state.workers !== engine.replicas) {
+    say(`note: checkpoint made with ${ckpt.state.workers} workers, resuming with ${engine.replicas} (equal to float tolerance, not bit for bit)`);
+  }
+  await engine.setWeights(ckpt.weights);
+  await engine.setOptimizerState(ckpt.optimizer);
+  if (engine.emaDecay !== null) await engine.setEmaWeights(ckpt.ema ?? ckpt.weights);
+}
+
+async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<Run> {
+  const given = JSON.parse(JSON.stringify(config)) as TrainConfig; // `config` is never written; a JSON copy
+  assertTrainConfig(given);
+  const totalSteps = options.totalSteps ?? given.totalSteps;
+  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`totalSteps must be an integer >= 1 (got ${totalSteps})`);
+  const cfg: TrainConfig = { ...given, totalSteps }; // the effective config (totalSteps is outside the hash)
+  const quiet = options.quiet ?? false;
+  const say = (line: string): void => {
+    if (options.log) options.log(line);
+    else if (!quiet) process.stderr.write(`srkd: ${line}\n`);
+  };
+  const method = buildMethod(cfg.method);
+  const groups = method.termGroups.length;
+  const formula = describeFormula(cfg.method);
+
+  // --- open the run directory, decide fresh start or resume ------------------------------------------------
+  const run = openRunDir(cfg, options, say);
+  const { dir, id, hash } = run;
+  let ckpt = run.ckpt;
+  const startStep = ckpt?.state.step ?? 0;
+
+  // --- build the engine --------------------------------------------------------------------------------------
+  const backend = await initBackend({ announce: !quiet });
+  const kind = resolveEngine(options.engine ?? (process.env.SRKD_ENGINE as EngineChoice | undefined) ?? 'auto', backend.name);
+  const workers = workerCount(kind, cfg, options);
   if (method.requiresTeacher && cfg.teacherWeights === null) say('warning: teacherWeights is null, the teacher keeps its random initialisation (fine for smoke tests only)');
   const teacherWeights = cfg.teacherWeights === null ? null : resolveWeightsSource(cfg.teacherWeights).path;
-  let studentInit: StudentInitConfig | null = null;
-  if (cfg.studentInit && !ckpt) {
-    // Checked here once (clear errors before any worker starts), applied in every worker; a resume takes the
-    // weights from its checkpoint and does not need the file any more.
-    studentInit = { ...cfg.studentInit, weights: path.resolve(cfg.studentInit.weights) };
-    const probe = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
-    try {
-      const report = warmStartStudent(probe, studentInit);
-      say(formatWarmStart(report));
-      logLine({ event: 'studentInit', file: report.file, mode: studentInit.mode, loaded: report.loaded.length, kept: report.kept });
-    } finally {
-      probe.dispose();
-    }
-  }
+  const studentInit = checkedStudentInit(cfg, ckpt !== null, run, say);
   checkValSets(cfg);
   const dataset = openTrainDataset(cfg);
   const stream = new BatchStream(dataset, { batchSize: cfg.data.batchSize, patchSizeLr: cfg.data.patchSizeLr, seed: cfg.seed, augment: cfg.data.augment },
     ckpt?.state.stream);
-  const taskConfig: DistillTaskConfig = { train: cfg, teacherWeights, studentInit };
-  let pool: DataParallelTrainer;
+  let engine: StepEngine;
   try {
-    pool = await DataParallelTrainer.start({
-      taskModule: TASK_MODULE, taskConfig: taskConfig as unknown as Record<string, unknown>, workers,
-      optimizer: { kind: 'adam', beta1: cfg.optim.betas[0], beta2: cfg.optim.betas[1], epsilon: cfg.optim.eps },
-      emaDecay: cfg.emaDecay > 0 ? cfg.emaDecay : undefined, announce: !quiet,
-    });
+    engine = await startEngine(kind, cfg, { train: cfg, teacherWeights, studentInit }, workers, quiet);
   } catch (err) {
     stream.close();
     throw err;
   }
-  const student = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
+  const student = buildModel(cfg.student, cfg.scale, { seed: cfg.seed }); // main-thread copy for validation and export
   let studentOwned = true;
   const progressLine = quiet || options.onProgress ? null : terminalProgress(id, totalSteps, startStep);
   let best: BestMetric | null = ckpt?.state.best ?? null;
   let elapsedBefore = ckpt?.state.elapsedSec ?? 0;
   const sessionStart = performance.now();
   const elapsed = (): number => elapsedBefore + (performance.now() - sessionStart) / 1000;
-  const val: ValRecord[] = [...pastVal];
+  const val: ValRecord[] = [...run.pastVal];
   let step = startStep;
   let lastTerms: Record<string, number> = {};
   let status: RunResults['status'] = 'completed';
   let lastCkptStep = ckpt ? startStep : -1;
   try {
     if (ckpt) {
-      if (ckpt.state.workers !== workers) say(`note: checkpoint made with ${ckpt.state.workers} workers, resuming with ${workers} (equal to float tolerance, not bit for bit)`);
-      await pool.setWeights(ckpt.weights);
-      await pool.setOptimizerState(ckpt.optimizer);
-      if (pool.emaDecay !== null) await pool.setEmaWeights(ckpt.ema ?? ckpt.weights);
+      await restoreCheckpoint(engine, ckpt, kind, say);
       say(`resumed ${id} from ${path.relative(process.cwd(), ckpt.dir) || ckpt.dir} (step ${startStep})`);
     } else {
       fs.writeFileSync(path.join(dir, 'env.json'), JSON.stringify({
         runId: id, configHash: hash, seed: cfg.seed, backend: describeBackend(backend), backendName: backend.name,
-        versions: backend.versions, pool: pool.banner, workers, cpus: os.cpus().length, platform: `${process.platform}-${process.arch}`,
+        versions: backend.versions, engine: kind, pool: engine.banner, workers, cpus: os.cpus().length, platform: `${process.platform}-${process.arch}`,
         startedAt: new Date().toISOString(),
       }, null, 1) + '\n');
     }
-    ckpt = null; // the arrays are in the pool now
+    ckpt = null; // the arrays are in the engine now
     say(`run ${id}: ${formula}`);
-    logLine({ event: 'start', step: startStep, runId: id, configHash: hash, formula, workers, pool: pool.banner, totalSteps, resumedFrom: startStep > 0 ? startStep : null });
+    run.logLine({ event: 'start', step: startStep, runId: id, configHash: hash, formula, engine: kind, workers, pool: engine.banner, totalSteps, resumedFrom: startStep > 0 ? startStep : null });
 
-    const evalWeights = async (): Promise<Float32Array[]> => (pool.emaDecay !== null ? pool.getEmaWeights() : pool.getWeights());
+    const setStudentToEval = async (): Promise<void> => setNetWeights(student, await (engine.emaDecay !== null ? engine.getEmaWeights() : engine.getWeights()));
     const runValidation = async (): Promise<void> => {
       if (cfg.val.sets.length === 0) return;
-      setNetWeights(student, await evalWeights());
+      await setStudentToEval();
       const sets = await validate(student, cfg);
       val.push({ step, sets });
       const head = sets[0];
       if (head && (best === null || head.psnr > best.psnr)) best = { step, set: head.set, psnr: head.psnr, ssim: head.ssim };
-      logLine({ event: 'val', step, sets, best });
+      run.logLine({ event: 'val', step, sets, best });
       say(`step ${step}: ${sets.map((s) => `${s.set} ${s.psnr.toFixed(3)} dB / ${s.ssim.toFixed(4)}`).join(', ')} (EMA, ${sets[0]?.protocol ?? ''})`);
     };
     const checkpoint = async (): Promise<void> => {
-      const [weights, optimizer] = [await pool.getWeights(), await pool.getOptimizerState()];
-      const ema = pool.emaDecay !== null ? await pool.getEmaWeights() : null;
+      const [weights, optimizer] = [await engine.getWeights(), await engine.getOptimizerState()];
+      const ema = engine.emaDecay !== null ? await engine.getEmaWeights() : null;
       const where = saveCheckpoint(dir, {
-        step, configHash: hash, config: cfg, stream: stream.state(), best, workers, elapsedSec: elapsed(),
-        variables: pool.variables, weights, ema, optimizer,
+        step, configHash: hash, config: cfg, stream: stream.state(), best, workers, engine: kind, elapsedSec: elapsed(),
+        variables: engine.variables, weights, ema, optimizer,
       });
       pruneCheckpoints(dir, cfg.keepCheckpoints);
       lastCkptStep = step;
-      logLine({ event: 'checkpoint', step, dir: path.relative(dir, where) });
+      run.logLine({ event: 'checkpoint', step, dir: path.relative(dir, where) });
+    };
+    /** A failed step as one clear error (non-finite losses name the term and the intact checkpoint). */
+    const stepFailure = (err: unknown, atStep: number): Error => {
+      const bad = nonFinite(err);
+      const lastGood = lastCkptStep >= 0 ? `the last good checkpoint ${path.relative(dir, checkpointDir(dir, lastCkptStep))} is intact` : 'no checkpoint was written yet';
+      const message = bad
+        ? `training stopped at step ${atStep}: non-finite loss term '${bad.term}' (${bad.value}); ${lastGood} (run ${dir})`
+        : `training failed at step ${atStep}: ${(err as Error).message}`;
+      run.logLine({ event: 'error', step: atStep, message });
+      return bad ? new NonFiniteLossError(bad.term, bad.value, message) : new Error(message);
+    };
+    const logProgress = (terms: Record<string, number>, learningRate: number, secPerStep: number, r: EngineStep): void => {
+      const total = Object.values(terms).reduce((a: number, b: number) => a + b, 0);
+      const numTensors = tf.memory().numTensors;
+      run.logLine({ event: 'train', step, learningRate, terms, total, secPerStep, stepsPerSec: secPerStep > 0 ? 1 / secPerStep : null,
+        numTensors: { main: numTensors, workers: r.numTensors } });
+      const ev: TrainProgressEvent = { runId: id, step, totalSteps, terms, total, learningRate, secPerStep,
+        etaSec: secPerStep * (totalSteps - step), numTensors, workerNumTensors: [...r.numTensors] };
+      options.onProgress?.(ev);
+      progressLine?.onProgress(ev);
     };
 
     let intervalStart = performance.now();
     let intervalSteps = 0;
+    let unread: EngineStep | null = null; // the newest step whose terms were not read (and checked) yet
     while (step < totalSteps) {
       if (options.signal?.aborted) {
         status = 'stopped';
         break;
       }
+      // step
       const rec = await stream.nextRecord();
       const learningRate = learningRateAt(cfg.optim, step);
-      const context: DistillStepContext = { step, seed: cfg.seed, batchSizeTotal: rec.lrShape[0] };
-      let r: StepResult;
+      let r: EngineStep;
       try {
-        r = await pool.step({ lr: { shape: rec.lrShape, data: rec.lr }, hr: { shape: rec.hrShape, data: rec.hr } },
-          { learningRate, context, groups });
+        r = await engine.step({ lr: { shape: rec.lrShape, data: rec.lr }, hr: { shape: rec.hrShape, data: rec.hr } },
+          { learningRate, context: { step, seed: cfg.seed, batchSizeTotal: rec.lrShape[0] }, groups });
       } catch (err) {
-        const bad = nonFinite(err as Error);
-        const lastGood = lastCkptStep >= 0 ? `the last good checkpoint ${path.relative(dir, checkpointDir(dir, lastCkptStep))} is intact` : 'no checkpoint was written yet';
-        const message = bad
-          ? `training stopped at step ${step + 1}: non-finite loss term '${bad.term}' (${bad.value}); ${lastGood} (run ${dir})`
-          : `training failed at step ${step + 1}: ${(err as Error).message}`;
-        logLine({ event: 'error', step: step + 1, message });
-        throw new Error(message);
+        throw stepFailure(err, step + 1);
       }
       step++;
       intervalSteps++;
-      lastTerms = r.terms;
+      unread = r;
       const logNow = step % cfg.logEverySteps === 0 || step === totalSteps;
+      const checkpointNow = step % cfg.checkpointEverySteps === 0 && step < totalSteps;
+      // log (terms are read from the engine only here: the in-process engine keeps them on the device)
+      if (logNow || checkpointNow) {
+        try {
+          lastTerms = await r.readTerms();
+          unread = null;
+        } catch (err) {
+          throw stepFailure(err, step);
+        }
+      }
       if (logNow) {
         const now = performance.now();
         const secPerStep = (now - intervalStart) / 1000 / Math.max(1, intervalSteps);
         intervalStart = now;
         intervalSteps = 0;
-        const total = Object.values(r.terms).reduce((a: number, b: number) => a + b, 0);
-        const numTensors = tf.memory().numTensors;
-        logLine({ event: 'train', step, learningRate, terms: r.terms, total, secPerStep, stepsPerSec: secPerStep > 0 ? 1 / secPerStep : null,
-          numTensors: { main: numTensors, workers: r.numTensors } });
-        const ev: TrainProgressEvent = { runId: id, step, totalSteps, terms: r.terms, total, learningRate, secPerStep,
-          etaSec: secPerStep * (totalSteps - step), numTensors, workerNumTensors: r.numTensors };
-        options.onProgress?.(ev);
-        progressLine?.onProgress(ev);
+        logProgress(lastTerms, learningRate, secPerStep, r);
       }
+      // validate, checkpoint
       if (cfg.evalEverySteps > 0 && step % cfg.evalEverySteps === 0 && step < totalSteps) await runValidation();
-      if (step % cfg.checkpointEverySteps === 0 && step < totalSteps) await checkpoint();
+      if (checkpointNow) await checkpoint();
+    }
+
+    // finish: last validation and checkpoint, the EMA student as the run's model, results.json
+    if (unread !== null) {
+      try {
+        lastTerms = await unread.readTerms(); // never checkpoint weights whose losses were not checked finite
+      } catch (err) {
+        throw stepFailure(err, step);
+      }
     }
     if (status === 'completed' && (val.length === 0 || val[val.length - 1].step !== step)) await runValidation();
     if (lastCkptStep !== step) await checkpoint();
-    setNetWeights(student, await evalWeights());
+    await setStudentToEval();
     let model: string | null = null;
     if (status === 'completed') {
-      await saveModel(student, path.join(dir, 'model'), { extra: { runId: id, step, ema: pool.emaDecay !== null, configHash: hash } });
+      await saveModel(student, path.join(dir, 'model'), { extra: { runId: id, step, ema: engine.emaDecay !== null, configHash: hash } });
       model = 'model';
     }
     elapsedBefore = elapsed();
@@ -337,14 +419,14 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
       elapsedSec: elapsedBefore, workers, model,
     };
     fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results, null, 1) + '\n');
-    logLine({ event: status === 'completed' ? 'end' : 'stopped', step, elapsedSec: results.elapsedSec });
+    run.logLine({ event: status === 'completed' ? 'end' : 'stopped', step, elapsedSec: results.elapsedSec });
     progressLine?.done(status === 'stopped' ? 'stopped' : undefined);
     studentOwned = false;
     return new Run(id, dir, cfg, student, results);
   } finally {
     progressLine?.done(); // no-op after a normal finish; ends the line after an error
     stream.close();
-    await pool.dispose();
+    await engine.dispose();
     if (studentOwned) student.dispose();
   }
 }
