@@ -2,7 +2,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../cli-run';
-import { TABLE1_MODELS, formatModelStats, measureFps, modelStatsCommand, modelStatsRows } from '../../lib/cli/commands/model-stats';
+import { modelStatsCommand } from '../../lib/cli/commands/model-stats';
+import { TABLE1_MODELS, formatModelStats, measureFps, modelStatsRows } from '../../lib/models/table1';
 import { buildModel } from '../../lib/models/build';
 import { ZOO } from '../../lib/models/zoo';
 
