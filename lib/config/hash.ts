@@ -1,6 +1,6 @@
 /**
  * A stable hash of a training config, and the run id built from it:
- * `<yyyymmdd>-<method>-<arch>x<scale>-<hash8>` (STYLE.md 5), e.g. `20260121-dukd-edsrx4-1a2b3c4d`.
+ * `<yyyymmdd>-<method>-<arch>x<scale>-<hash8>`, e.g. `20260121-dukd-edsrx4-1a2b3c4d`.
  *
  * The hash covers only what can change the loss trajectory: cadence of logs/checkpoints/validation, the
  * validation sets, the step budget and the worker count are left out (`NON_TRAJECTORY_KEYS`), so a run can be

@@ -1,6 +1,6 @@
 /**
- * Training presets (STYLE.md 2, 7):
- *  - `paper`: the published protocol (spec/methods.md 1, 12.10): DIV2K, LR patch 48, batch 16, Adam (0.9, 0.99,
+ * Training presets (defaults live here, not scattered through the code):
+ *  - `paper`: the published protocol (the DUKD/DCKD papers and BasicSR configs): DIV2K, LR patch 48, batch 16, Adam (0.9, 0.99,
  *    1e-8), 1e-4 x0.1 at 100k and 200k, 250k steps, EMA 0.999; EDSR 256x32 teacher -> 64x32 student at x4 with
  *    DUKD's weights for that backbone/scale (defaultMethodConfig). Set `teacherWeights` to the converted teacher.
  *  - `quick`: minutes on 2 CPU cores: the synthetic set, a 16x4 EDSR teacher and an 8x2 student at x2, 16 px LR
@@ -104,7 +104,7 @@ export interface TrainPresetOptions {
 }
 
 /**
- * A preset with the method's weights for its student backbone and scale (spec 7.3, 11). A fresh object; pass it
+ * A preset with the method's weights for its student backbone and scale (the method record's defaults). A fresh object; pass it
  * to `resolveTrain` as the base for further overrides.
  */
 export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): TrainConfig {

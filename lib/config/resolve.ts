@@ -1,5 +1,5 @@
 /**
- * `resolveTrain(over, base)`: merge overrides into a preset and validate (STYLE.md 2). Errors name the bad key
+ * `resolveTrain(over, base)`: merge overrides into a preset and validate. Errors name the bad key
  * and value, e.g. "optim.learningRate must be > 0 (got -1)"; unknown keys are rejected by name.
  */
 import { assertMethodConfig, checkMethodInTrain, defaultMethodConfig, METHOD_KINDS, type MethodConfig, type MethodKind, methodSpec } from '../distill/methods';

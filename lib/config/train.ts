@@ -1,8 +1,8 @@
 /**
- * The training config: typed, plain, JSON-serialisable data (STYLE.md section 2). Defaults live in
+ * The training config: typed, plain, JSON-serialisable data (its hash names the run). Defaults live in
  * presets.ts; resolve.ts merges overrides and validates; hash.ts names the run after it.
  *
- * Deviation from STYLE.md 2's sketch: `data` names a dataset kind + root (the kit trains on DIV2K, DF2K, a
+ * Deviation from the style guide's sketch: `data` names a dataset kind + root (the kit trains on DIV2K, DF2K, a
  * folder or the embedded synthetic set), `optim` carries Adam's betas/eps, and the run's bookkeeping
  * (checkpoint/log cadence, validation sets, worker count) is part of the config so a JSON file describes a
  * whole run. Keys that cannot change the loss trajectory are listed in hash.ts `NON_TRAJECTORY_KEYS`.
@@ -22,7 +22,7 @@ export interface TrainDataConfig {
   readonly patchSizeLr: number;
   /** Total batch over all workers (16 in the papers). */
   readonly batchSize: number;
-  /** Paired hflip / vflip / transpose, p = 0.5 each (spec 1). */
+  /** Paired hflip / vflip / transpose, p = 0.5 each (BasicSR's training augmentation in every paper). */
   readonly augment: boolean;
   /** Use only the first N training pairs (null = all). */
   readonly limit: number | null;
@@ -66,7 +66,7 @@ export interface TrainConfig {
   readonly scale: Scale;
   readonly student: ArchConfig;
   /**
-   * Warm start of the student (spec A2; DUKD's EDSR x4 students start from the x2 student of the same method):
+   * Warm start of the student (DUKD's EDSR x4 students start from the x2 student of the same method):
    * `{ weights, mode }`, see lib/train/warm-start.ts. null = fresh initialisation.
    */
   readonly studentInit: StudentInitConfig | null;
@@ -80,7 +80,7 @@ export interface TrainConfig {
   readonly method: MethodConfig;
   readonly data: TrainDataConfig;
   readonly optim: TrainOptimConfig;
-  /** Student EMA decay per iteration (0.999, spec 8.3); 0 = no EMA (validation uses the raw weights). */
+  /** Student EMA decay per iteration (0.999 in DUKD's BasicSR configs); 0 = no EMA (validation uses the raw weights). */
   readonly emaDecay: number;
   readonly totalSteps: number;
   /** Validate every N steps (and at the end); 0 = only at the end (if `val.sets` is not empty). */

@@ -15,7 +15,7 @@ export type { KdConfig } from './response-kd';
 export type { ScratchConfig } from './scratch';
 export type { MethodConfig, MethodKind, MethodOf } from './methods';
 
-/** Named method presets of spec section 11 (plus forensic/ablation variants). */
+/** Named method presets: the DUKD paper's table rows (plus forensic/ablation variants). */
 export const METHOD_PRESET_NAMES = [
   'scratch',
   'kd',

@@ -1,5 +1,6 @@
 /**
- * DUKD, data upcycling KD (spec/methods.md section 7), and the engine AugKD reuses (augkd.ts).
+ * DUKD, data upcycling KD (Zhang et al.; zoom-in / zoom-out samples labelled by the teacher, invertible
+ * augmentations for label consistency), and the engine AugKD reuses (augkd.ts).
  *
  * Per iteration, with s = scale and p = LR patch side (prepare, outside the tape):
  *  - kd target T(x);

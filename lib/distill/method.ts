@@ -1,5 +1,6 @@
 /**
- * The DistillMethod contract between a distillation method and the trainer (STYLE.md section 3).
+ * The DistillMethod contract between a distillation method and the trainer (the project style guide's
+ * `prepare` / `terms` pair, extended as listed under "Deviations").
  *
  * A method is a pair of functions around the optimiser step:
  *   prep  = method.prepare(batch, nets, ctx)   // outside the gradient tape: teacher targets, upcycled inputs,
@@ -8,7 +9,7 @@
  *                                              // the trainer optimises their sum over method.trainable(nets)
  * The caller owns `prep` and `terms` and disposes both (a method never disposes its arguments).
  *
- * Data-parallel contract (the reason this differs from STYLE.md's `prepare(batch, teacher, rng)`):
+ * Data-parallel contract (the reason this differs from the style guide's `prepare(batch, teacher, rng)`):
  * a batch of `ctx.batchSizeTotal` samples is split into shares, one per worker, and every worker runs
  * `prepare` + `terms` on its share; gradients are averaged weighted by share size. For the result to be the
  * same for any worker count (1 worker gives the same numbers up to float tolerance):
@@ -21,7 +22,7 @@
  *     use other samples of the batch (CSD's negatives, DCKD's contrastive ratio) do not decompose; such a method
  *     must say so, and the trainer must then run it on one worker (or gather what it needs across shares).
  *
- * Deviations from STYLE.md section 3, and why:
+ * Deviations from the style guide's sketch, and why:
  *  - `prepare` takes a `StepContext` instead of an `Rng` (rule 1 above).
  *  - `prepare`/`terms` take `MethodNets` (student, teacher, auxiliary nets) instead of a bare student/teacher:
  *    CSD's teacher term needs the (shared-weight) teacher inside the tape, DCKD needs a history model and a
@@ -57,7 +58,7 @@ export interface AuxModel {
 /** The networks a method works with. The trainer owns them. */
 export type MethodNets = {
   readonly student: SRNet;
-  /** Frozen, deterministic teacher (spec A3); null for methods with `requiresTeacher: false`. */
+  /** Frozen teacher, always in inference mode (no dropout or drop path, so its targets are deterministic); null for methods with `requiresTeacher: false`. */
   readonly teacher: SRNet | null;
   /** Extra models the method asked for by name in `auxModels` (none of the current methods). */
   readonly aux: Readonly<Record<string, AuxModel>>;
@@ -70,7 +71,7 @@ export type TermsOptions = {
 
 /**
  * Term names per optimiser step of one iteration. One group = the ordinary single step on the sum of all terms.
- * Several groups (DUKD-code's two-step update, spec 7.5): for g = 0, 1, ...: compute `terms(..., { group: g })`
+ * Several groups (DUKD code's two-step update: rec+kd first, then the upcycled terms): for g = 0, 1, ...: compute `terms(..., { group: g })`
  * at the current weights, add its gradient to the gradients accumulated so far in this iteration (NOT cleared
  * between groups), and take an optimiser step with the accumulated gradient. `prepare` runs once per iteration;
  * the LR schedule and the EMA advance once per iteration, after the last group.

@@ -1,5 +1,5 @@
 /**
- * Data-parallel training over worker threads (spec/backends.md §3): each worker owns a backend
+ * Data-parallel training over worker threads (tfjs backends are single-threaded per instance): each worker owns a backend
  * instance and an identical copy of the task; a batch is split along axis 0, each worker returns
  * the flat gradient of its share's mean loss, the main thread averages them weighted by share size
  * (= the full-batch mean-loss gradient) and every worker applies the same optimiser update.
@@ -37,7 +37,7 @@ export interface DataParallelSpec {
   readonly announce?: boolean;
   /**
    * Keep an EMA of the variables in every worker (identical copies), initialised to the start weights and
-   * advanced once per `step` after its last update: θ_ema <- d·θ_ema + (1 - d)·θ (spec 8.3). Default: none.
+   * advanced once per `step` after its last update: θ_ema <- d·θ_ema + (1 - d)·θ (BasicSR's model_ema). Default: none.
    */
   readonly emaDecay?: number;
 }
@@ -51,7 +51,7 @@ export interface StepOptions {
   readonly context?: TaskConfig;
   /**
    * Phases (term groups) of a multi-phase step, default 1. With G > 1 (DUKD-code's 'twoStepAccumulate',
-   * spec 7.5): for g = 0..G-1 the workers compute the gradient of term group g at the current weights, it is
+   * rec+kd first, then the upcycled terms): for g = 0..G-1 the workers compute the gradient of term group g at the current weights, it is
    * added to the gradient accumulated so far in this step (never cleared in between), and the optimiser steps
    * with the sum. Inputs cross to the workers once; `task.prepare` runs once per step.
    */

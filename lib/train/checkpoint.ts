@@ -1,5 +1,5 @@
 /**
- * Training checkpoints: `<run>/ckpt/step-<n>/` (STYLE.md 5) holding
+ * Training checkpoints: `<run>/ckpt/step-<n>/` holding
  *   state.json     step, data-stream state (cursor + RNG words), best metrics, config hash, tensor tables,
  *                  Adam iteration count and running beta powers, elapsed time, worker count
  *   config.json    the run's config at that point

@@ -1,4 +1,4 @@
-/** Progress events of `train()` (STYLE.md 5) and the default terminal line. */
+/** Progress events of `train()` (step, terms, learning rate, s/step, ETA, live tensors) and the default terminal line. */
 import { createProgress, type Progress } from '../util/progress';
 
 export type TrainProgressEvent = {

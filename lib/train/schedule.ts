@@ -1,5 +1,5 @@
 /**
- * MultiStep learning-rate schedule (spec/methods.md 1: 1e-4, x0.1 at 100k and 200k), BasicSR convention:
+ * MultiStep learning-rate schedule (the papers' protocol: 1e-4, x0.1 at 100k and 200k steps), BasicSR convention:
  * the scheduler advances before each iteration, so iteration i (1-based) runs at
  * `learningRate · gamma^(number of milestones m with m <= i)`; with milestones [100000] iterations
  * 1..99999 use the base rate and iteration 100000 is the first at the decayed rate.

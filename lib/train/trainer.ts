@@ -1,5 +1,5 @@
 /**
- * `train(config, options)`: the one training entry point for the CLI, scripts and notebooks (STYLE.md 5).
+ * `train(config, options)`: the one training entry point for the CLI, scripts and notebooks.
  *
  * - The step runs on a StepEngine (step-engine.ts): data-parallel worker threads on the CPU backends, or one
  *   in-process replica on a GPU backend; both build student + frozen teacher + method from the config

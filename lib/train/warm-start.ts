@@ -1,5 +1,5 @@
 /**
- * Student warm start (spec/methods.md A2): DUKD's code starts every EDSR x4 student from the x2 student of
+ * Student warm start: DUKD's code starts every EDSR x4 student from the x2 student of
  * the same method (`pretrain_network_g: ...x2...pth`, `strict_load_g: false`). Two modes:
  *  - 'all-but-upsampler' (the spec's decision [D], default): every parameter outside the upsampler is copied
  *    (all of them must match in name and shape, else an error lists the misfits); the upsampler (`upsample.*`)

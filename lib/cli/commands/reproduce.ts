@@ -69,7 +69,7 @@ export const reproduceCommand: Command = {
     '  --preset P        smoke | quick (default: minutes on a CPU, synthetic data) | paper (the published protocol)',
     '  --data ROOT       train on DIV2K under ROOT, evaluate on the benchmark sets there (default: the synthetic set)',
     '  --teacher-weights FILE  teacher weights (PyTorch checkpoint, kit model dir or run dir) instead of training one',
-    '  --warm-start W    x4 students start from the x2 run of the same method (spec A2; trained first, cached):',
+    '  --warm-start W    x4 students start from the x2 run of the same method (as DUKD code does; trained first, cached):',
     '                    auto (default: paper preset, EDSR) | off | all-but-upsampler | all-matching (DUKD code)',
     '  --teacher-weights-x2 FILE  teacher weights for those x2 runs (default: trained)',
     '  --rows a,b        only these table rows (ids as in the table). Side-by-side jobs (one per row, any scheduler)',
