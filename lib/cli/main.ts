@@ -11,6 +11,7 @@ interface Entry {
 }
 const COMMANDS: readonly Entry[] = [
   { name: 'train', summary: 'train a student (scratch / KD / FAKD / DUKD / AugKD) from a JSON config; resumable', load: () => require('./commands/train').trainCommand },
+  { name: 'methods', summary: 'list the distillation methods: teacher, batch coupling, default objective per backbone', load: () => require('./commands/methods').methodsCommand },
   { name: 'eval', summary: 'PSNR/SSIM (Y, BasicSR protocol) of a model or a finished run on benchmark sets', load: () => require('./commands/eval').evalCommand },
   { name: 'data', summary: 'download datasets (DIV2K, benchmarks) and check a data root', load: () => require('./commands/data').dataCommand },
   { name: 'resize', summary: 'make LR images with the MATLAB-exact bicubic resize', load: () => require('./commands/resize').resizeCommand },
