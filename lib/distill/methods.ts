@@ -43,7 +43,7 @@ function kindList(): string {
 export function methodSpec<K extends MethodKind>(kind: K): MethodSpec<MethodOf<K>>;
 export function methodSpec(kind: string): MethodSpec<MethodConfig>;
 export function methodSpec(kind: string): MethodSpec<MethodConfig> {
-  const spec = (METHODS as unknown as Record<string, MethodSpec<MethodConfig> | undefined>)[kind];
+  const spec = (METHODS as Partial<Record<string, MethodSpec<MethodConfig>>>)[kind];
   if (spec === undefined || !Object.prototype.hasOwnProperty.call(METHODS, kind)) {
     throw new Error(`method.kind must be one of ${kindList()} (got ${JSON.stringify(kind)})`);
   }

@@ -21,7 +21,7 @@ export function archSpec<A extends ArchName>(arch: A | ArchOf<A>): ArchSpec<Arch
 export function archSpec(arch: ArchName | ArchConfig): ArchSpec;
 export function archSpec(arch: ArchName | ArchConfig): ArchSpec {
   const name = typeof arch === 'string' ? arch : arch.arch;
-  const spec = (ARCHS as unknown as Record<string, ArchSpec | undefined>)[name];
+  const spec = (ARCHS as Partial<Record<string, ArchSpec>>)[name];
   if (spec === undefined) throw new Error(`arch must be one of ${ARCH_NAMES.map((a) => `'${a}'`).join(', ')} (got ${JSON.stringify(name)})`);
   return spec;
 }
