@@ -1,5 +1,10 @@
 import * as path from 'node:path';
 
-/** The read-only ../shared folder (real images, checkpoints, golden vectors); SRKD_SHARED overrides. */
-export const SHARED_DIR = process.env.SRKD_SHARED ?? path.resolve(process.cwd(), '../shared');
+/**
+ * The test data that travels with the repository (test/fixtures): real Set5/Set14 images, RCAN's published
+ * outputs, tiny PyTorch checkpoints and golden vectors, byte-identical copies of the project's shared spec
+ * data in its layout (`data/...`, `spec/vectors/...`). Provenance, terms and SHA-256 of every file:
+ * test/fixtures/README.md (checked by test/fixtures.test.ts).
+ */
+export const SHARED_DIR = path.resolve(__dirname, 'fixtures');
 export const sharedPath = (...parts: string[]): string => path.join(SHARED_DIR, ...parts);

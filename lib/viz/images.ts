@@ -3,14 +3,16 @@
  * (via sharp), each optionally enlarged with nearest-neighbour sampling (so 8-48 px tiles stay visible) and
  * captioned below. The result is PNG bytes: `nb.show(await imageGrid(images, { labels }))`.
  *
- * Also: `exampleDataset` (a benchmark set from the data root, else the embedded synthetic set) and `centreCrop`,
- * the real images notebooks show.
+ * Also: `exampleDataset` (a benchmark set from the data root, else the repository's copy of Set5/Set14, else the
+ * embedded synthetic set) and `centreCrop`, the real images notebooks show.
  *
  * Captions are SVG text rendered by sharp's librsvg; on a machine without fonts they come out blank (no error).
  */
+import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { type Dataset, defaultDataRoot, openDataset } from '../data/datasets';
+import { defaultDataRoot, repositorySampleRoot } from '../data/data-root';
+import { type Dataset, openDataset } from '../data/datasets';
 import { cropImage, type RgbImage, tensorToImages } from '../data/image';
 import { syntheticDataset } from '../data/synthetic';
 import type { Scale } from '../types';
@@ -123,23 +125,37 @@ export async function imageGrid(images: readonly GridImage[], opts: ImageGridOpt
 
 /**
  * Real images for a notebook: benchmark `set` (default Set5) under `root` (default the data root, env SRKD_DATA),
- * or, when that is missing, the embedded synthetic validation set. Says which on `log` (default stdout).
+ * else under `sampleRoot` (default the repository's copy, test/fixtures/data; null: none), else the embedded
+ * synthetic validation set. Says which on `log` (default stdout).
  */
 export function exampleDataset(
   scale: Scale,
-  opts: { readonly set?: string; readonly root?: string; log?(line: string): void } = {},
+  opts: { readonly set?: string; readonly root?: string; readonly sampleRoot?: string | null; log?(line: string): void } = {},
 ): Dataset {
   const root = opts.root ?? defaultDataRoot();
+  const sampleRoot = opts.sampleRoot === undefined ? repositorySampleRoot() : opts.sampleRoot;
   const set = opts.set ?? 'Set5';
   const log = opts.log ?? ((line: string) => console.log(line));
-  try {
-    const ds = openDataset({ kind: 'benchmark', root, set, scale });
-    log(`images: ${ds.id} from ${root}`);
-    return ds;
-  } catch (err) {
-    log(`images: no ${set} under ${root} (${(err as Error).message}); using the embedded synthetic set`);
-    return syntheticDataset({ scale, split: 'valid' });
+  const open = (dir: string): Dataset | string => {
+    try {
+      return openDataset({ kind: 'benchmark', root: dir, set, scale });
+    } catch (err) {
+      return (err as Error).message;
+    }
+  };
+  const own = open(root);
+  if (typeof own !== 'string') {
+    log(`images: ${own.id} from ${root}`);
+    return own;
   }
+  const missing = `no ${set} under ${root} (${own})`;
+  const sample = sampleRoot !== null && path.resolve(sampleRoot) !== path.resolve(root) ? open(sampleRoot) : null;
+  if (sample !== null && typeof sample !== 'string') {
+    log(`images: ${missing}; ${sample.id} from the repository's copy ${sampleRoot}`);
+    return sample;
+  }
+  log(`images: ${missing}${typeof sample === 'string' ? ` nor under ${sampleRoot}` : ''}; using the embedded synthetic set`);
+  return syntheticDataset({ scale, split: 'valid' });
 }
 
 /** The centred side x side window of `img` (top-left rounded down). */

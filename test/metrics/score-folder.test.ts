@@ -27,8 +27,27 @@ describe('matchHrStem', () => {
   ])('%s -> %s', (sr, want) => expect(matchHrStem(sr, hr)).toBe(want));
 });
 
+/**
+ * The RCAN authors' MATLAB evaluation of their published Set5 outputs (RCAN_TestCode/PSNR_SSIM_Results_BI_model.txt):
+ * per image `x4 1 baby_RCAN_x4.png: PSNR= 33.948246 SSIM= 0.896239` and per scale `x4: PSNR= 32.633562 SSIM= 0.900241`,
+ * for the Method_1 (RCAN) block only; the RCAN+ block follows it.
+ */
+function readRcanResults(file: string): { rows: Map<string, [number, number]>; means: Map<number, [number, number]> } {
+  const text = readFileSync(file, 'utf8');
+  const rcan = text.slice(text.indexOf('Method_1: RCAN;'), text.indexOf('Method_2:'));
+  const rows = new Map<string, [number, number]>();
+  const means = new Map<number, [number, number]>();
+  for (const m of rcan.matchAll(/^x(\d) \d+ (\w+)_RCAN_x\d\.png: PSNR= ([\d.]+) SSIM= ([\d.]+)$/gm)) rows.set(`x${m[1]} ${m[2]}`, [Number(m[3]), Number(m[4])]);
+  for (const m of rcan.matchAll(/^x(\d): PSNR= ([\d.]+) SSIM= ([\d.]+)$/gm)) means.set(Number(m[1]), [Number(m[2]), Number(m[3])]);
+  return { rows, means };
+}
+
 describe('scoreFolder on the official RCAN Set5 outputs', () => {
-  const published: Record<number, [number, number]> = { 2: [38.274168, 0.961445], 3: [34.742155, 0.929886], 4: [32.633562, 0.900241] };
+  const authors = readRcanResults(sharedPath('data/reference_outputs/RCAN/PSNR_SSIM_Results_BI_model.txt'));
+  it("reads the authors' result file (5 images and a mean at x2, x3, x4, x8)", () => {
+    expect(authors.rows.size).toBe(20);
+    expect([...authors.means.keys()]).toEqual([2, 3, 4, 8]);
+  });
   it.each([2, 3, 4])('x%i reproduces the MATLAB per-image values and means', async (scale) => {
     const res = await scoreFolder({
       srDir: sharedPath('data/reference_outputs/RCAN/Set5', `x${scale}`),
@@ -44,9 +63,14 @@ describe('scoreFolder on the official RCAN Set5 outputs', () => {
       // the reference rows are printed with 6 decimals
       expect(Math.abs(res.rows[i].psnr - r.psnr_y)).toBeLessThan(6e-7);
       expect(Math.abs(res.rows[i].ssim - r.ssim_y)).toBeLessThan(6e-7);
+      // the authors' MATLAB values (6 decimals; MATLAB's own float rounding differs by up to 1e-6)
+      const [psnr, ssim] = authors.rows.get(`x${scale} ${r.image}`)!;
+      expect(Math.abs(res.rows[i].psnr - psnr)).toBeLessThan(2e-6);
+      expect(Math.abs(res.rows[i].ssim - ssim)).toBeLessThan(2e-6);
     });
-    expect(Math.abs(res.mean.psnr - published[scale][0])).toBeLessThan(1e-4);
-    expect(Math.abs(res.mean.ssim - published[scale][1])).toBeLessThan(1e-5);
+    const [meanPsnr, meanSsim] = authors.means.get(scale)!;
+    expect(Math.abs(res.mean.psnr - meanPsnr)).toBeLessThan(1e-4);
+    expect(Math.abs(res.mean.ssim - meanSsim)).toBeLessThan(1e-5);
     expect(res.mean.psnr).toBeCloseTo(REF.rcan_official_outputs_set5.mean[`x${scale}`].psnr_y, 6);
   });
 

@@ -1,8 +1,7 @@
-/** Loads the shared spec vectors (../shared/spec/vectors relative to the repository root). */
+/** Loads a golden-vector file from the repository's copy of the spec vectors (test/fixtures/spec/vectors). */
 import * as fs from 'fs';
-import * as path from 'path';
+import { sharedPath } from '../shared';
 
 export function loadVector<T = unknown>(name: string): T {
-  const file = path.resolve(__dirname, '../../../shared/spec/vectors', name);
-  return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+  return JSON.parse(fs.readFileSync(sharedPath('spec', 'vectors', name), 'utf8')) as T;
 }

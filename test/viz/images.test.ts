@@ -1,8 +1,7 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { repositorySampleRoot } from '../../lib/data/data-root';
 import { createImage } from '../../lib/data/image';
 import { centreCrop, centreCropPair, exampleDataset, imageGrid, toRgbImages } from '../../lib/viz/images';
 import { sharedPath } from '../shared';
@@ -51,19 +50,29 @@ describe('imageGrid', () => {
 });
 
 describe('exampleDataset / centreCrop', () => {
-  it('falls back to the synthetic set when the benchmark set is missing', () => {
+  it('falls back to the synthetic set when neither the data root nor the sample root has the set', () => {
     const lines: string[] = [];
-    const ds = exampleDataset(2, { root: '/nonexistent-srkd-root', log: (l) => lines.push(l) });
+    const ds = exampleDataset(2, { root: '/nonexistent-srkd-root', sampleRoot: null, log: (l) => lines.push(l) });
     expect(ds.kind).toBe('synthetic');
     expect(lines[0]).toMatch(/no Set5 under \/nonexistent-srkd-root/);
+    const more: string[] = [];
+    expect(exampleDataset(2, { root: '/nonexistent-srkd-root', sampleRoot: '/nonexistent-sample', log: (l) => more.push(l) }).kind).toBe('synthetic');
+    expect(more[0]).toMatch(/nor under \/nonexistent-sample; using the embedded synthetic set/);
   });
 
   it('finds Set5 in a data root laid out as <root>/benchmark/Set5', async () => {
-    const root = sharedPath('data');
-    if (!fs.existsSync(path.join(root, 'benchmark', 'Set5'))) return; // no shared data here
-    const ds = exampleDataset(2, { root, log: () => {} });
+    const ds = exampleDataset(2, { root: sharedPath('data'), sampleRoot: null, log: () => {} });
     expect(ds.id).toBe('Set5-x2');
     expect(ds.pairs.map((p) => p.name)).toContain('butterfly');
+  });
+
+  it("falls back to the repository's Set5 (test/fixtures/data) when the data root has none", () => {
+    expect(repositorySampleRoot()).toBe(sharedPath('data'));
+    const lines: string[] = [];
+    const ds = exampleDataset(3, { root: '/nonexistent-srkd-root', log: (l) => lines.push(l) });
+    expect(ds.id).toBe('Set5-x3');
+    expect(ds.pairs.map((p) => p.name)).toEqual(['baby', 'bird', 'butterfly', 'head', 'woman']);
+    expect(lines).toEqual([expect.stringMatching(/^images: no Set5 under \/nonexistent-srkd-root .*; Set5-x3 from the repository's copy /)]);
   });
 
   it('crops the centre', () => {
