@@ -152,7 +152,6 @@ export function upcyclingMethod(
     id,
     config,
     requiresTeacher: true,
-    auxModels: [],
     termNames,
     termGroups,
     prepare(batch: SRBatch, nets, ctx: StepContext): UpcyclingPrep {

@@ -71,7 +71,6 @@ export function featureAffinityKd(cfg: FakdConfig): DistillMethod<FakdPrep> {
     id: 'fakd',
     config: cfg,
     requiresTeacher: true,
-    auxModels: [],
     termNames: ['rec', 'kd', 'aff'],
     termGroups: [['rec', 'kd', 'aff']],
     prepare: (batch, nets) =>

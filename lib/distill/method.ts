@@ -49,7 +49,7 @@ export type StepContext = {
   readonly batchSizeTotal: number;
 };
 
-/** A non-SR auxiliary model (e.g. DCKD's VQGAN encoder); an SRNet also qualifies. */
+/** A non-SR network (e.g. DCKD's VQGAN encoder); an SRNet also qualifies. */
 export interface AuxModel {
   readonly params: ReadonlyMap<string, tf.Variable>;
   dispose(): void;
@@ -60,7 +60,10 @@ export type MethodNets = {
   readonly student: SRNet;
   /** Frozen teacher, always in inference mode (no dropout or drop path, so its targets are deterministic); null for methods with `requiresTeacher: false`. */
   readonly teacher: SRNet | null;
-  /** Extra models the method asked for by name in `auxModels` (none of the current methods). */
+  /**
+   * Networks the caller lends the method besides student and teacher (e.g. a notebook's probe); empty in
+   * training. Frozen feature networks the method needs are the method's own (see `dispose`).
+   */
   readonly aux: Readonly<Record<string, AuxModel>>;
 };
 
@@ -85,8 +88,6 @@ export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer
   readonly config: MethodConfigBase;
   /** true: `nets.teacher` must be a pretrained, frozen teacher. */
   readonly requiresTeacher: boolean;
-  /** Names of the auxiliary models the trainer must put into `nets.aux` ([] for every current method). */
-  readonly auxModels: readonly string[];
   /** Every term name `terms` returns (without a group filter), in formula order. */
   readonly termNames: readonly string[];
   /** See `TermGroups`; `[termNames]` for a single-step method. */
@@ -102,6 +103,12 @@ export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer
    * the same `ctx` (DCKD's history-model update will live here). Must be deterministic in (nets, ctx).
    */
   afterStep?(nets: MethodNets, ctx: StepContext): void;
+  /**
+   * Releases what the method built and owns: the frozen feature networks of its record's `featureNets` (a
+   * perceptual loss's VGG, DCKD's VQGAN encoder), built and loaded by `create` or on first use. The trainer
+   * calls it once when the replica is disposed.
+   */
+  dispose?(): void;
 }
 
 /** The variables the trainer optimises for `method`. */

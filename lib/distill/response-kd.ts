@@ -22,7 +22,6 @@ export function responseKd(cfg: KdConfig): DistillMethod<KdPrep> {
     id: 'kd',
     config: cfg,
     requiresTeacher: true,
-    auxModels: [],
     termNames: ['rec', 'kd'],
     termGroups: [['rec', 'kd']],
     prepare: (batch, nets) => ({ soft: tf.tidy(() => needTeacher(nets.teacher, 'kd').forward(batch.lr).out) }),

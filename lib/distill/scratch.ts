@@ -14,7 +14,6 @@ export function scratch(cfg: ScratchConfig): DistillMethod<Record<string, never>
     id: 'scratch',
     config: cfg,
     requiresTeacher: false,
-    auxModels: [],
     termNames: ['rec'],
     termGroups: [['rec']],
     prepare: () => ({}),

@@ -53,7 +53,6 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
   const { train: cfg, teacherWeights, studentInit } = config as unknown as DistillTaskConfig;
   if (typeof cfg !== 'object' || cfg === null) throw new Error('distill task: config.train must be a TrainConfig');
   const method = buildMethod(cfg.method);
-  if (method.auxModels.length > 0) throw new Error(`distill task: method '${method.id}' needs auxiliary models (${method.auxModels.join(', ')}), not supported yet`);
   const student = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
   let teacher: SRNet | null = null;
   try {
@@ -66,6 +65,7 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
     }
   } catch (err) {
     student.dispose();
+    method.dispose?.();
     teacher?.dispose();
     throw err;
   }
@@ -92,6 +92,7 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
     dispose(): void {
       student.dispose();
       teacher?.dispose();
+      method.dispose?.();
     },
   };
 }
