@@ -181,7 +181,7 @@ describe('srkd reproduce', () => {
   it('rejects a bad preset with exit code 2 and names the presets', () => {
     const r = srkd(['reproduce', 'ablation', '--preset', 'huge']);
     expect(r.status).toBe(2);
-    expect(r.stderr).toContain("--preset must be one of smoke, quick, paper (got 'huge')");
+    expect(r.stderr).toContain("--preset must be one of paper, quick, smoke (got 'huge')");
   });
 
   it('rejects a bad job, scale, backbone or warm start before any training', async () => {
