@@ -10,6 +10,8 @@
 import { describeBackend, initBackend, type BackendInfo, type BackendName } from '../backend/index';
 import { checkDataRoot } from '../data/data-check';
 import { defaultDataRoot } from '../data/data-root';
+import type { JobEvent } from '../reproduce/job';
+import { jobProgress } from '../reproduce/job-progress';
 import { formatDuration } from '../util/progress';
 import { Rng } from '../util/rng';
 import { notebookDisplay, showPlot, type NotebookDisplay, type PlotFigure } from '../viz/plot';
@@ -56,6 +58,8 @@ export interface NotebookHelpers {
   readonly inNotebook: boolean;
   show(x: Showable): void;
   progress(options?: ProgressLineOptions): (event: ProgressEventLike | string) => void;
+  /** A progress line fed by a reproduce job's events (`onProgress` of kit.reproduce*). */
+  jobProgress(options?: ProgressLineOptions): (event: JobEvent) => void;
 }
 
 export async function notebookSetup(options: NotebookSetupOptions = {}): Promise<NotebookHelpers> {
@@ -74,6 +78,7 @@ export async function notebookSetup(options: NotebookSetupOptions = {}): Promise
     inNotebook,
     show,
     progress: progressLine,
+    jobProgress: (opts?: ProgressLineOptions) => jobProgress(progressLine(opts)),
   };
 }
 
