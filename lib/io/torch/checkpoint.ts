@@ -11,7 +11,7 @@ import {
   torchStorageLoader, unpickle,
 } from './pickle';
 import { looksLegacy, readLegacy } from './legacy';
-import { ZipError, isZip, readZipDirectory, readZipEntry } from './zip';
+import { ZipError, isZip, readZipDirectory, readZipEntry } from '../zip';
 
 export type { TorchDtype } from './pickle';
 
