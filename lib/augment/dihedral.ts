@@ -1,9 +1,9 @@
 /**
- * Geometric invertible transforms on NHWC tensors (spec/methods.md 7.4, 8.2): row flip H (reverse the height
- * axis), column flip W (reverse the width axis) and transpose Tr (swap H and W; square tensors only).
- * Each is an involution, so `invert` = `apply`; both are exported so call sites read as what they mean.
- * Every op takes an optional per-sample mask: sample b is transformed iff mask[b] (tf.where on a [B,1,1,1]
- * condition); no mask transforms every sample. Differentiable; the caller owns inputs and result.
+ * Geometric invertible transforms on NHWC tensors (DUKD's invertible augmentations): row flip H (reverse the height
+ * axis), column flip W (reverse the width axis) and transpose Tr (swap H and W; square tensors only); together they
+ * generate all 8 dihedral transforms. Each is an involution, so `invert` = `apply`; both are exported so call sites
+ * read as what they mean. Every op takes an optional per-sample mask: sample b is transformed iff mask[b] (tf.where
+ * on a [B,1,1,1] condition); no mask transforms every sample. Differentiable; the caller owns inputs and result.
  */
 import * as tf from '@tensorflow/tfjs';
 

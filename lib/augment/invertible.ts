@@ -1,5 +1,5 @@
 /**
- * DUKD/AugKD label-consistency augmentation (spec/methods.md 7.4, 8.2): per sample, each of
+ * DUKD/AugKD label-consistency augmentation (DUKD-v2 §3.3, DUKD-code): per sample, each of
  * I (colour inversion), H, W, Tr is applied independently with probability q, forward in the order I, H, W, Tr.
  * The exact inverse runs the ops in reverse order (Tr, W, H, I).
  *

@@ -1,5 +1,5 @@
 /**
- * The multithreaded SIMD build of tfjs-backend-wasm 4.22 in Node (spec/backends.md section 3).
+ * The multithreaded SIMD build of tfjs-backend-wasm 4.22 in Node.
  *
  * tfjs turns the threaded build off under Node (WASM_HAS_MULTITHREAD_SUPPORT is false there) and its loader
  * hands emscripten Blob URLs that Node's worker_threads cannot open. This module instantiates the threaded

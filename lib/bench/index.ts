@@ -1,8 +1,8 @@
 /**
- * The kit's speed benchmark (spec/backends.md section 1): EDSR training steps through the data-parallel
- * pool and an EDSR forward, each timed against the same case in PyTorch in the same run when a Python
- * with torch is available (scripts/bench_torch.py). GFLOP counts are analytic (lib/models/complexity.ts):
- * 2 FLOPs per MAC for a forward, 3 forwards per training step.
+ * The kit's speed benchmark (the cases used to choose the backend: x4, batch 16, 48x48 LR patches): EDSR training
+ * steps through the data-parallel pool and an EDSR forward, each timed against the same case in PyTorch in the same
+ * run when a Python with torch is available (scripts/bench_torch.py). GFLOP counts are analytic
+ * (lib/models/complexity.ts): 2 FLOPs per MAC for a forward, 3 forwards per training step.
  */
 import type { SimdBuild } from '../backend/simd/index';
 import { execFile, spawnSync } from 'child_process';
@@ -34,7 +34,7 @@ export interface BenchCase {
 const EDSR_BASELINE: EdsrConfig = { arch: 'edsr', feats: 64, blocks: 16, resScale: 1 };
 const STUDENT16: EdsrConfig = { arch: 'edsr', feats: 16, blocks: 4, resScale: 1 };
 
-/** The full-size cases (spec/backends.md section 1). */
+/** The full-size cases: x4 EDSR-baseline and a 16-channel student, batch 16 of 48x48 LR; one 128x128 LR forward. */
 export const BENCH_CASE_DEFS: Readonly<Record<BenchCaseName, BenchCase>> = {
   'edsr-train': { name: 'edsr-train', mode: 'train', arch: EDSR_BASELINE, scale: 4, batch: 16, sizeLr: 48 },
   'student16-train': { name: 'student16-train', mode: 'train', arch: STUDENT16, scale: 4, batch: 16, sizeLr: 48 },

@@ -1,6 +1,6 @@
 /**
  * Single-thread speed of the kit's wasm training kernels against what they replace, on the shapes that matter
- * (spec/backends.md §1's 48x48x64 3x3 convs, the x4 student's 16->3 output conv and 64->256 up-conv, Swin's
+ * (an EDSR-baseline step's 48x48x64 3x3 convs, the x4 student's 16->3 output conv and 64->256 up-conv, Swin's
  * matmuls and transposes, the bias gradient). Three columns per kernel: the stock tfjs-backend-wasm kernel
  * (null where it has none), the kit with its SIMD kernels off (SRKD_SIMD_KERNELS=off: the XNNPACK/JS routes),
  * and the kit as it runs. `npm run bench:kernels` prints them; notebook 00 plots them.

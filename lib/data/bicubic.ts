@@ -1,5 +1,6 @@
 /**
- * MATLAB-compatible bicubic `imresize` (spec/metrics.md section 2, methods.md 8.1).
+ * MATLAB-compatible bicubic `imresize` (BasicSR `matlab_functions.py`): cubic kernel a = -0.5, stretched to
+ * 4/scale taps when shrinking (antialiasing), weights normalised per output, borders mirrored repeating the edge.
  *
  * - `imresizeUint8`: MATLAB on uint8 input, i.e. how the benchmark and DIV2K LR files were made:
  *   height pass, round half away from zero + clip, width pass, round + clip. Bit-exact with the

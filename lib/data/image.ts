@@ -86,7 +86,7 @@ function splitBatch(values: ArrayLike<number>, shape: number[]): RgbImage[] {
   return out;
 }
 
-/** Quantises every image of an NHWC [0,1] tensor to 8 bits (metrics spec, step 4). Does not dispose `x`. */
+/** Quantises every image of an NHWC [0,1] tensor to 8 bits (quantizeUnit: BasicSR `tensor2img`). Keeps `x`. */
 export function tensorToImages(x: tf.Tensor4D): RgbImage[] {
   return splitBatch(x.dataSync(), x.shape);
 }

@@ -1,5 +1,6 @@
 /**
- * LR images made on the fly from HR files (MATLAB-exact uint8 bicubic, metrics spec section 2.4) and cached
+ * LR images made on the fly from HR files (HR mod-cropped to the scale, then MATLAB-exact uint8 bicubic by 1/s,
+ * as the DIV2K and benchmark LR files were made) and cached
  * on disk as PNG. The cache file name carries a key hashed from the HR file's absolute path, size and
  * modification time, the scale and LR_CACHE_VERSION, so an edited HR file or a changed resize never
  * reuses a stale LR image. Writes are atomic (temporary file + rename).

@@ -1,8 +1,8 @@
 /**
- * Training patches (methods spec section 1): a random LR crop of `patchSizeLr` and the aligned HR crop of
- * `patchSizeLr * scale` (HR top-left = LR top-left * scale, as BasicSR `paired_random_crop`), then the same
- * dihedral op on both (BasicSR `augment`: horizontal flip, vertical flip, transpose H<->W, each p = 0.5,
- * applied in that order). Crop positions are drawn as uniform numbers in [0, 1) before the image size is
+ * Training patches (the protocol shared by every method, DUKD-v2 §4.1): a random LR crop of `patchSizeLr` and the
+ * aligned HR crop of `patchSizeLr * scale` (HR top-left = LR top-left * scale, as BasicSR `paired_random_crop`),
+ * then the same dihedral op on both (BasicSR `augment`: horizontal flip, vertical flip, transpose H<->W, each
+ * p = 0.5, applied in that order). Crop positions are drawn as uniform numbers in [0, 1) before the image size is
  * known, so a batch can be planned (and its Rng advanced) without decoding anything.
  */
 import type { Rng } from '../util/rng';

@@ -1,5 +1,5 @@
 /**
- * Benchmark evaluation exactly as spec/metrics.md section 1 (BasicSR validation):
+ * Benchmark evaluation exactly as BasicSR validation (`sr_model.py`, `psnr_ssim.py`):
  * 1. read HR and the stored LR (`<set>/LR_bicubic/X{s}`) as 8-bit RGB, divide by 255;
  * 2. crop HR to (h_lr * s, w_lr * s) from the top-left (openDataset's benchmark pairs do this and check it);
  * 3. run the network on the LR image (whole image by default; `tile` > 0 goes through eval/tiled.ts;
@@ -131,7 +131,7 @@ function meanOf(rows: readonly EvalRow[], base: Omit<EvalSetMean, 'psnr' | 'ssim
   };
 }
 
-/** Runs `net` over benchmark sets and scores every image (spec/metrics.md 1). Leaves no tensors behind. */
+/** Runs `net` over benchmark sets and scores every image (steps 1-5 above). Leaves no tensors behind. */
 export async function evaluate(net: SRNet, opts: EvaluateOptions): Promise<EvalResult> {
   const protocol = opts.protocol ?? PAPER_Y;
   const scale = opts.scale;

@@ -1,5 +1,6 @@
 /**
- * Overlapping-tile inference for images too large for one forward pass (STYLE.md section 6).
+ * Overlapping-tile inference for images too large for one forward pass; with a tile that covers the image it
+ * matches the untiled forward exactly.
  *
  * Tiling scheme (per axis; rows and columns are planned independently):
  * - every network input is a `tile` x `tile` LR window (smaller only where the image itself is smaller);

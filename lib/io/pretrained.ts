@@ -1,6 +1,6 @@
 /**
  * Loads official PyTorch checkpoints (EDSR-PyTorch, official RCAN, BasicSR/DUKD, SwinIR `params`/`params_ema`)
- * into a kit network (spec/checkpoints.md §6, STYLE.md §5).
+ * into a kit network; the key map of each source lives in io/weight-maps/.
  *
  * `loadPretrained(net, file, { strict: true })` reads the file, detects its key layout, maps it to the kit's
  * BasicSR names and HWIO layout, compares with `net.params` and, when everything fits, assigns the weights.
@@ -236,7 +236,8 @@ function listBlock(title: string, items: readonly string[]): string {
 }
 
 /**
- * Loads a PyTorch checkpoint into `net` (STYLE.md §5). Layouts: EDSR-PyTorch official, official RCAN,
+ * Loads a PyTorch checkpoint into `net`, strict by default (every missing, unexpected and wrong-shape key is listed
+ * before failing; nothing is assigned). Layouts: EDSR-PyTorch official, official RCAN,
  * BasicSR (EDSR/RCAN conversions, DUKD checkpoints), SwinIR (official and BasicSR; `params`/`params_ema`).
  * Throws `TorchCheckpointError` for unreadable/truncated files and `PretrainedLoadError` for a strict load
  * that does not fit (nothing assigned) or a file of another network family.

@@ -4,13 +4,13 @@
  * It depends only on @tensorflow/tfjs and the kit's pure layer functions (lib/models/layers), so it bundles
  * for the browser.
  *
- * - SrkdMeanShift: (x - mean) * range, or y / range + mean (DIV2K RGB mean; architectures.md 1.1).
+ * - SrkdMeanShift: (x - mean) * range, or y / range + mean (DIV2K RGB mean; range 255 for EDSR/RCAN, 1 for SwinIR).
  * - SrkdPixelShuffle: PyTorch PixelShuffle, channel order CRD (tf.depthToSpace is DCR).
  * - SrkdScale: multiplication by a constant (EDSR's residual scale).
  * - SrkdWindowPad / SrkdCropToScale: SwinIR's bottom/right reflect padding to a multiple of the window size,
  *   and the crop of the output back to (H*s, W*s) of the unpadded input.
  * - SrkdSwinLayer: one Swin transformer layer (LN, shifted-window attention with relative position bias and the
- *   shift mask recomputed for the actual input size, LN, GELU MLP), architectures.md 4.2-4.4.
+ *   shift mask recomputed for the actual input size, LN, GELU MLP), as SwinIR's `network_swinir.py`.
  * Everything else (Conv2D, ReLU, LeakyReLU, Add, Multiply, GlobalAveragePooling2D, Reshape,
  * LayerNormalization) is stock tfjs-layers.
  */

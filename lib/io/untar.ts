@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { readAt } from './read-at';
 import { safeJoin, type ExtractOptions } from './unzip';
 
 function field(block: Buffer, start: number, len: number): string {
@@ -39,18 +40,6 @@ function parsePax(text: string): Record<string, string> {
     p += len;
   }
   return out;
-}
-
-/** Reads exactly `len` bytes at `pos` (fewer only at end of file). */
-function readAt(fd: number, pos: number, len: number): Buffer {
-  const buf = Buffer.alloc(len);
-  let got = 0;
-  while (got < len) {
-    const n = fs.readSync(fd, buf, got, len - got, pos + got);
-    if (n === 0) break;
-    got += n;
-  }
-  return buf.subarray(0, got);
 }
 
 /** Extracts the tar archive at `file` into `destDir`; returns the written (or already present) files. */

@@ -1,8 +1,10 @@
 /**
- * The official teacher checkpoints (spec/checkpoints.md §6-7): where they live, what they hold, and a resumable,
+ * The official teacher checkpoints (EDSR-PyTorch, BasicSR ModelZoo, official RCAN, SwinIR release assets; no git
+ * repository stores the weight files themselves): where they live, what they hold, and a resumable,
  * checksum-verified download (lib/io/download.ts).
  *
- * Sizes and SHA-256 digests are given where the spec knows them (the EDSR-baseline files); the full EDSR files
+ * Sizes and SHA-256 digests are given where they are published (the EDSR-baseline files, from the Git LFS
+ * pointers in EDSR-PyTorch's history); the full EDSR files
  * embed the first 8 hex digits of their SHA-256 in the file name, which is checked after download; elsewhere
  * they are null and the computed digest is reported instead. The RCAN authors publish their models only as an
  * archive behind Google Drive / Dropbox pages, so those entries have no direct URL: use a mirror.

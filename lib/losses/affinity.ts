@@ -1,17 +1,19 @@
 /**
- * FAKD spatial-affinity ("SA") loss (spec/methods.md section 5; He et al., ICIP 2020).
+ * FAKD spatial-affinity ("SA") loss (He et al., ICIP 2020; FAKD-code `spatial_similarity`).
  *
- * For a feature map F [B,h,w,C]: every spatial position's C-vector is L2-normalised (norm + 1e-8), and
- * A = Fn·Fnᵀ [B,N,N] with N = h·w holds the cosine similarity of every pair of positions. The channel count
- * cancels, so student and teacher may differ in width. The loss is the mean |A_S - A_T| over (B, N, N).
+ * For a feature map F [B,h,w,C]: every spatial position's C-vector is L2-normalised (norm + 1e-8), and A = Fn·Fnᵀ
+ * [B,N,N] with N = h·w holds the cosine similarity of every pair of positions. The channel count cancels, so
+ * student and teacher may differ in width. The loss is the mean |A_S - A_T| over (B, N, N).
  *
- * Unlike DUKD-code's re-implementation (which packs the per-layer losses into a new tensor and so detaches
- * them, A-FAKD-2), this is an ordinary differentiable expression: gradients reach the student features.
- * The spec says not to replicate the detachment, so no detached variant is offered.
+ * Unlike DUKD-code's re-implementation (which packs the per-layer losses into a new tensor and so detaches them: as
+ * released its affinity term has no gradient and the run is plain response KD), this is an ordinary differentiable
+ * expression: gradients reach the student features. The detachment is a bug, not a method choice, so no detached
+ * variant is offered.
  *
- * Memory: one map is N² floats per sample (2304² ≈ 5.3 M at 48×48; spec's FAKD memory warning). `affinityL1`
- * therefore never materialises a whole map: forward and backward run over row chunks inside one custom-gradient
- * op, so peak memory is B·chunkRows·N floats per layer instead of several B·N² tensors held by the tape.
+ * Memory: one map is N² floats per sample (2304² ≈ 5.3 M at 48×48; batch 16 × 3 layers × 2 networks ≈ 2 GB before
+ * gradients). `affinityL1` therefore never materialises a whole map: forward and backward run over row chunks
+ * inside one custom-gradient op, so peak memory is B·chunkRows·N floats per layer instead of several B·N² tensors
+ * held by the tape.
  */
 import * as tf from '@tensorflow/tfjs';
 
@@ -103,7 +105,7 @@ export function affinityL1Normalized(ns: tf.Tensor3D, nt: tf.Tensor3D, chunkRows
 
 /**
  * mean |A(fs) - A(ft)| over (B, N, N). `fs` and `ft` must agree in batch and spatial size (channels may
- * differ). Memory-bounded (see `affinityL1Normalized`); the teacher side gets no gradient (the spec's sg(F_T)).
+ * differ). Memory-bounded (see `affinityL1Normalized`); the teacher side gets no gradient (FAKD's teacher is frozen).
  */
 export function affinityL1(fs: tf.Tensor4D, ft: tf.Tensor4D, opts: { readonly chunkRows?: number } = {}): tf.Scalar {
   if (fs.shape[0] !== ft.shape[0] || fs.shape[1] !== ft.shape[1] || fs.shape[2] !== ft.shape[2]) {

@@ -1,5 +1,5 @@
 /**
- * Pixel losses on NHWC image tensors (spec/methods.md 0.1): "mean" reduction over every element
+ * Pixel losses on NHWC image tensors: "mean" reduction over every element
  * (batch, H, W, C), as BasicSR's L1Loss. A mean over elements is what makes data-parallel training
  * worker-count invariant: the share-size-weighted average of per-share means is the full-batch mean
  * (all samples of a batch have the same shape). Pure functions; the caller owns inputs and result.

@@ -1,7 +1,8 @@
 /**
- * The evaluation protocol as a value (STYLE.md section 6). `PAPER_Y` is what the DUKD paper and
+ * The evaluation protocol as a value: every result row and table names its protocol, so numbers made under
+ * different protocols are never compared unawares. `PAPER_Y` is what the DUKD paper and
  * BasicSR report: Y (BT.601) PSNR/SSIM, `scale` border pixels cropped, outputs quantised to uint8,
- * LR inputs made by MATLAB bicubic (spec/metrics.md).
+ * LR inputs made by MATLAB bicubic (BasicSR `psnr_ssim.py`, RCAN's `Evaluate_PSNR_SSIM.m`).
  */
 import type { RgbImage } from '../data/image';
 import { psnrRgb, psnrY } from './psnr';

@@ -1,4 +1,4 @@
-/** PSNR exactly as BasicSR `calculate_psnr` (spec/metrics.md 1.3): float64 MSE, peak 255. */
+/** PSNR exactly as BasicSR `calculate_psnr`: 10 log10(255^2 / MSE), float64 MSE, peak 255 even on Y (16..235). */
 import type { RgbImage } from '../data/image';
 import { channelPlane, yPlane, type Plane } from './ycbcr';
 

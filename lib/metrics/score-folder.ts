@@ -1,6 +1,6 @@
 /**
  * Scores a folder of SR outputs against a folder of HR images: pairs files by name, crops HR to
- * the SR size (= HR mod-cropped to the scale, spec/metrics.md 1.2), and computes per-image and
+ * the SR size (= HR mod-cropped to the scale, as the LR files were made), and computes per-image and
  * mean PSNR/SSIM under an evaluation protocol.
  */
 import { promises as fs } from 'node:fs';

@@ -1,5 +1,5 @@
 /**
- * SSIM exactly as BasicSR `calculate_ssim` / MATLAB `ssim_index` (spec/metrics.md 1.4): 11x11
+ * SSIM exactly as BasicSR `calculate_ssim` / MATLAB `ssim_index` (Wang et al. 2004): 11x11
  * Gaussian window (sigma 1.5), valid region only, C1 = (0.01 * 255)^2, C2 = (0.03 * 255)^2, float64.
  * The 2-D window is the outer product of the 1-D kernel, so it is applied as two 1-D passes.
  */

@@ -1,5 +1,5 @@
 /**
- * BT.601 "studio swing" luma as MATLAB `rgb2ycbcr` and BasicSR compute it (spec/metrics.md 1.1):
+ * BT.601 "studio swing" luma as MATLAB `rgb2ycbcr` and BasicSR `color_util.py` compute it:
  * Y = 16 + (65.481 R + 128.553 G + 24.966 B) / 255 for 8-bit R, G, B; not rounded.
  */
 import type { RgbImage } from '../data/image';

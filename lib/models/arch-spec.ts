@@ -23,7 +23,7 @@ export interface WeightShapes {
   count(re: RegExp): number;
 }
 
-/** DUKD's released per-backbone settings (DUKD code configs; the weight table of the DUKD paper's section 7.3). */
+/** DUKD's released per-backbone loss weights and switches (DUKD code's `options/{EDSR,RCAN,Swinir}/dukd_*.yml`). */
 export type UpcyclingDefaults = {
   readonly recWeight: number;
   readonly kdWeight: number;

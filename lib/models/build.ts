@@ -24,7 +24,7 @@ export function assertArchConfig(arch: unknown, path = 'arch'): asserts arch is 
 }
 
 /**
- * Builds a backbone with fresh weights (spec/architectures.md). The same `seed` (default 0) gives bit-identical
+ * Builds a backbone with fresh weights. The same `seed` (default 0) gives bit-identical
  * weights. The caller owns the returned net and must `dispose()` it.
  */
 export function buildModel(arch: ArchConfig, scale: Scale, opts: { readonly seed?: number } = {}): SRNet {

@@ -1,5 +1,5 @@
 /**
- * Analytic model complexity (spec/architectures.md 5 and 5.1).
+ * Analytic model complexity; reproduces every params/FLOPs value of DUKD Table 1 to the printed digits.
  * - Parameters: every trainable tensor (SwinIR's relative_position_bias_table included; buffers and the fixed
  *   RGB mean excluded), i.e. BasicSR's nn.Parameter count.
  * - MACs, fvcore convention (what DUKD Table 1 calls "FLOPs"): 1 per multiply-accumulate of conv / linear /

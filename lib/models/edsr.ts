@@ -1,5 +1,5 @@
 /**
- * EDSR (Lim et al. 2017), BasicSR layout (spec/architectures.md section 2).
+ * EDSR (Lim et al. 2017), BasicSR layout (`edsr_arch.py`): B residual blocks conv-ReLU-conv scaled by resScale.
  * Taps: 'head' (conv_first output), 'body.{i}' (residual block i output), 'body.out' (conv_after_body + skip).
  */
 import * as tf from '@tensorflow/tfjs';

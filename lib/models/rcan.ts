@@ -1,5 +1,5 @@
 /**
- * RCAN (Zhang et al. 2018), BasicSR layout (spec/architectures.md section 3).
+ * RCAN (Zhang et al. 2018), BasicSR layout (`rcan_arch.py`): G residual groups of B channel-attention blocks.
  * Taps: 'head' (conv_first output), 'body.{g}' (residual group g output), 'body.out' (conv_after_body + skip).
  */
 import * as tf from '@tensorflow/tfjs';

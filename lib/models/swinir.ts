@@ -1,6 +1,6 @@
 /**
  * SwinIR (Liang et al. 2021), classical ('pixelshuffle') and lightweight ('pixelshuffledirect') SR,
- * official/BasicSR key layout (spec/architectures.md section 4). Tokens are kept as NHWC feature maps
+ * official/BasicSR key layout (`network_swinir.py`, `swinir_arch.py`). Tokens are kept as NHWC feature maps
  * (row-major tokens = NHWC flattening), so LayerNorm works over the last axis directly.
  *
  * Inputs whose height/width are not multiples of the window size are padded bottom/right with BasicSR's

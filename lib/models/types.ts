@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Scale, TapName } from '../types';
 
-/** Backbone hyper-parameters: plain JSON (spec/architectures.md). */
+/** Backbone hyper-parameters: plain JSON. */
 export type ArchConfig = EdsrConfig | RcanConfig | SwinIRConfig;
 
 export interface EdsrConfig {

@@ -1,8 +1,8 @@
 /**
- * Named backbone configurations: the six DUKD Table 1 models (spec/methods.md 12.1, spec/architectures.md 5),
+ * Named backbone configurations: the six DUKD Table 1 models (DUKD-v2 Table 1: x4 teachers and students),
  * the 16-channel EDSR ablation student, the original EDSR-baseline and the official SwinIR lightweight model.
  * `paperTable1` holds the numbers DUKD prints (x4, FLOPs for a 3x256x256 LR input); `exact` holds the counts
- * this kit's analytic counter reproduces (lib/models/complexity.ts, spec/vectors/model_complexity.json).
+ * this kit's analytic counter reproduces (lib/models/complexity.ts; tests check it against counts made with PyTorch).
  */
 import type { Scale } from '../types';
 import type { ArchConfig, EdsrConfig, RcanConfig, SwinIRConfig } from './types';

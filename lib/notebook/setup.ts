@@ -1,5 +1,5 @@
 /**
- * The first cell of every notebook (STYLE §7):
+ * The first cell of every notebook (notebooks stay thin: this setup, then calls into lib):
  *
  *   const nb = await kit.notebookSetup({ seed: 0 });
  *   nb.show(kit.viz.table(rows, { title }));           // tables, plotly figures, HTML, PNG bytes
@@ -28,7 +28,7 @@ export interface NotebookSetupOptions {
   readonly dataCheck?: boolean;
 }
 
-/** What `progress()` callbacks accept: a training progress event (STYLE §5), or any text. */
+/** What `progress()` callbacks accept: a training progress event (the trainer's `onProgress` payload), or any text. */
 export interface ProgressEventLike {
   readonly step: number;
   readonly totalSteps?: number;

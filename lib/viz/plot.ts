@@ -1,6 +1,7 @@
 /**
  * Plotly figures that render offline: inline in tslab notebooks (and in the HTML made from saved
- * notebooks), and in standalone report pages (spec/notebooks.md §7).
+ * notebooks), and in standalone report pages. Scripts go inside HTML output because nbconvert drops
+ * `display.javascript`.
  *
  * - In a kernel session, the first figure inlines plotly.js-dist-min (≈4.8 MB) once; later figures
  *   wait for `window.Plotly` (up to 15 s) and otherwise ask to re-run the first plot.

@@ -12,7 +12,7 @@ export type TableRow = object;
 type Cells = Readonly<Record<string, unknown>>;
 
 export interface TableOptions {
-  /** Shown above the table (a caption in HTML). Result tables name their protocol here (STYLE §6). */
+  /** Shown above the table (a caption in HTML). Result tables name their evaluation protocol here. */
   readonly title?: string;
   /** Column order and selection (default: keys in order of first appearance). */
   readonly columns?: readonly string[];

@@ -10,7 +10,7 @@ import {
   tensorToNumbers,
 } from '../../lib/io/torch/checkpoint';
 import { RefusedGlobalError, unpickle } from '../../lib/io/torch/pickle';
-import { readZipDirectory, readZipEntry } from '../../lib/io/torch/zip';
+import { readZipDirectory, readZipEntry } from '../../lib/io/zip';
 
 const FIXTURES = sharedPath('data', 'fixtures');
 const VECTORS = JSON.parse(fs.readFileSync(sharedPath('spec', 'vectors', 'checkpoint_fixtures.json'), 'utf8'));

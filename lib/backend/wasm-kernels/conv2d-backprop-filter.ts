@@ -89,9 +89,9 @@ export function setConv2dBackpropFilterBandRows(rows: number | null): void {
 
 /**
  * Rows of dy per partial conv. The dy filter is packed whole by XNNPACK; with >= 128 channels it
- * falls out of cache, so it is cut into row bands whose partial results are summed (spec §2 suggests
- * 24 rows; measured here on 64->256, 48x48 and 96x96: whole 4.0-4.3, 24 rows 6.4-7.1, 12 rows
- * 6.3-9.6 GFLOP/s; 64->64 gains nothing).
+ * falls out of cache, so it is cut into row bands whose partial results are summed (the backend survey
+ * used 24-row bands; measured here on 64->256, 48x48 and 96x96: whole 4.0-4.3, 24 rows 6.4-7.1, 12 rows
+ * 6.3-9.6 GFLOP/s, hence 12; 64->64 gains nothing).
  */
 function bandRows(g: ConvGeometry): number {
   if (bandRowsOverride !== null) return bandRowsOverride;

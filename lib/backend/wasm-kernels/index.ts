@@ -1,8 +1,8 @@
 /**
- * The kit's training kernels for @tensorflow/tfjs-backend-wasm 4.22 (see spec/backends.md §2):
- * missing gradient kernels are added, slow ones are overridden. An override unregisters the stock
- * kernel, keeps its config as the fallback for cases it does not cover, and carries its setupFunc
- * so the stock wasm function is still wired up when the backend initialises.
+ * The kit's training kernels for @tensorflow/tfjs-backend-wasm 4.22: missing gradient kernels are added (the stock
+ * backend cannot train a conv net: it lacks Conv2DBackpropFilter), slow ones are overridden. An override
+ * unregisters the stock kernel, keeps its config as the fallback for cases it does not cover, and carries its
+ * setupFunc so the stock wasm function is still wired up when the backend initialises.
  */
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';

@@ -1,5 +1,6 @@
 /**
- * Reads PyTorch checkpoints (torch.save, ZIP and legacy formats) without PyTorch (spec/checkpoints.md).
+ * Reads PyTorch checkpoints without PyTorch: torch.save's ZIP format (the default since PyTorch 1.6: data.pkl plus
+ * one entry per storage) and its older legacy stream (formats as PyTorch 1.13 writes them, read with pickletools).
  * The result is a plain object tree: dicts become objects (insertion order kept, keys stringified), lists and
  * tuples arrays, and tensors `{ dtype, shape, data }` with `data` a contiguous row-major copy gathered through
  * the storage offset and strides. Nothing from the file is executed (see ./pickle).
@@ -11,7 +12,7 @@ import {
   torchStorageLoader, unpickle,
 } from './pickle';
 import { looksLegacy, readLegacy } from './legacy';
-import { ZipError, isZip, readZipDirectory, readZipEntry } from './zip';
+import { ZipError, isZip, readZipDirectory, readZipEntry } from '../zip';
 
 export type { TorchDtype } from './pickle';
 

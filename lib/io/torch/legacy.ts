@@ -1,5 +1,6 @@
 /**
- * The legacy (non-ZIP) torch.save stream (spec/checkpoints.md §3): five consecutive pickles (magic number,
+ * The legacy (non-ZIP) torch.save stream (PyTorch < 1.6, or `_use_new_zipfile_serialization=False`): five
+ * consecutive pickles (magic number,
  * protocol version, sys_info, the object graph, the list of storage keys) followed by the raw storages,
  * each an int64 element count and then the little-endian element bytes.
  */

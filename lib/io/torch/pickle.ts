@@ -1,5 +1,6 @@
 /**
- * A restricted unpickler for PyTorch checkpoints (spec/checkpoints.md §4). It is a stack machine over the
+ * A restricted unpickler for PyTorch checkpoints (a ZIP checkpoint's data.pkl, or the object graph of a legacy
+ * one). It is a stack machine over the
  * pickle opcodes of protocols 0..5 that builds inert JavaScript values; it never runs code from the file.
  * GLOBAL / STACK_GLOBAL resolve only names on an allow-list (OrderedDict, the torch tensor rebuilders and
  * storage types, set/frozenset, _codecs.encode); any other name is refused with an error naming it, unless

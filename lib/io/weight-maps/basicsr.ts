@@ -1,5 +1,5 @@
 /**
- * Checkpoint state dicts → the kit's parameter layout (spec/checkpoints.md §6, architectures.md §1.2).
+ * Checkpoint state dicts → the kit's parameter layout (names of BasicSR `basicsr/archs/*`).
  * The kit names parameters with BasicSR state_dict keys and stores conv filters HWIO [kh, kw, in, out] and
  * linear weights [in, out]; PyTorch stores [out, in, kh, kw] and [out, in]. Constant buffers
  * (SwinIR relative_position_index / attn_mask, BatchNorm num_batches_tracked) and the EDSR-PyTorch/RCAN

@@ -1,5 +1,5 @@
 /**
- * EDSR-PyTorch (sanghyun-son/EDSR-PyTorch) state dict → BasicSR names (architectures.md §2, checkpoints.md §6.1):
+ * EDSR-PyTorch (sanghyun-son/EDSR-PyTorch `src/model/edsr.py`) state dict → BasicSR names (`edsr_arch.py`):
  * head.0 → conv_first, body.{i}.body.0/2 → body.{i}.conv1/conv2, body.{B} → conv_after_body,
  * tail.0.{2j} → upsample.{2j}, tail.1 → conv_last; sub_mean/add_mean dropped (the kit applies the mean itself).
  */

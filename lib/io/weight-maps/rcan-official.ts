@@ -1,5 +1,5 @@
 /**
- * Official RCAN (yulunzhang/RCAN) state dict → BasicSR names (architectures.md §3, checkpoints.md §6.3):
+ * Official RCAN (yulunzhang/RCAN) state dict → BasicSR names, the map of DUKD's `rcan_ckpt_conversion.py`:
  * head.0 → conv_first; body.{g}.body.{b}.body.0/2 → body.{g}.residual_group.{b}.rcab.0/2;
  * body.{g}.body.{b}.body.3.conv_du.0/2 → ...rcab.3.attention.1/3; body.{g}.body.{B} → body.{g}.conv;
  * body.{G} → conv_after_body; tail.0.{2j} → upsample.{2j}; tail.1 → conv_last; sub_mean/add_mean dropped.

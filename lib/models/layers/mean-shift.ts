@@ -1,4 +1,4 @@
-/** Fixed DIV2K RGB mean removal / restoration with `imgRange` scaling (spec/architectures.md 1.1). */
+/** Fixed DIV2K RGB mean removal / restoration with `imgRange` scaling (255 for EDSR/RCAN, 1 for SwinIR; BasicSR). */
 import * as tf from '@tensorflow/tfjs';
 
 /** DIV2K training-set RGB mean. */

@@ -1,5 +1,5 @@
 /**
- * Swin relative position index for a ws x ws window (spec/architectures.md 4.3):
+ * Swin relative position index for a ws x ws window (SwinIR `WindowAttention`):
  *   index[p, q] = (yp - yq + ws - 1) * (2ws - 1) + (xp - xq + ws - 1),  p, q row-major tokens.
  * Returned flat (row p, column q), length (ws*ws)^2, values in [0, (2ws-1)^2).
  */

@@ -1,5 +1,5 @@
 /**
- * Attention mask of a shifted Swin layer for an H x W feature map (spec/architectures.md 4.4), recomputed for
+ * Attention mask of a shifted Swin layer for an H x W feature map (SwinIR `calculate_mask`), recomputed for
  * the actual input size. Regions: rows [0, H-ws), [H-ws, H-shift), [H-shift, H), columns likewise,
  * label = 3*rowBand + colBand, defined on the shifted map. For each window (row-major over the grid),
  * mask[p, q] = 0 when tokens p and q share a label, else -100. Flat Float32Array of shape [nW, ws*ws, ws*ws].

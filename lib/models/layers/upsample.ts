@@ -1,5 +1,5 @@
 /**
- * The conv + PixelShuffle upsampler of EDSR, RCAN and SwinIR 'pixelshuffle' (spec/architectures.md 1.3):
+ * The conv + PixelShuffle upsampler of EDSR, RCAN and SwinIR 'pixelshuffle' (BasicSR `arch_util.Upsample`):
  * x2: conv3 F->4F (`upsample.0`) + shuffle(2); x3: conv3 F->9F + shuffle(3); x4: two x2 stages
  * (`upsample.0`, `upsample.2`). No activation inside.
  */

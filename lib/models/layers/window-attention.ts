@@ -1,5 +1,5 @@
 /**
- * Swin window multi-head self-attention with relative position bias (spec/architectures.md 4.3).
+ * Swin window multi-head self-attention with relative position bias (SwinIR `WindowAttention`).
  * qkv output channels are [q | k | v], head-major inside each part.
  */
 import * as tf from '@tensorflow/tfjs';
