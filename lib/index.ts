@@ -45,6 +45,10 @@ export { BatchStream } from './data/batches';
 // --- invertible augmentations (DUKD's label-consistent augmentation) ------------------------------------
 export { applyAug, invertAug, sampleAugFlags, allAugFlags, legacyInverseIsWrong, IDENTITY_AUG, AUG_FORWARD_ORDER, type AugFlags } from './augment/invertible';
 export { augLabel, roundTripRows, equivarianceRows, type RoundTripRow, type EquivarianceRow } from './reproduce/equivariance';
+export {
+  colorInversionRows, roundTripProblems, roundTripTolerance, legacyBugShare, augmentPaperRows, equivarianceFigure,
+  type ColorInversionRow, type LegacyBugShare,
+} from './reproduce/augment-checks';
 
 // --- metrics and evaluation -----------------------------------------------------------------------------
 export { psnrY } from './metrics/psnr';
@@ -62,6 +66,10 @@ export { cutTiles, drawCells } from './distill/dukd';
 export { fullBatchContext } from './distill/method';
 export { l1 } from './losses/pixel';
 export { affinityL1 } from './losses/affinity';
+export {
+  handComputedLossRows, dukdTermCheck, termGradientNorms, gradientFlowProblems, gradientNormFigure, gradientNormTerms, lossPaperRows,
+  GRADIENT_NORM_NETWORKS, type HandLossRow, type TermCheckRow, type GradientNormRow,
+} from './reproduce/loss-checks';
 
 // --- configs and training -------------------------------------------------------------------------------
 export type { TrainConfig, DeepPartial } from './config/train';
@@ -76,7 +84,7 @@ export { warmStartStudent, formatWarmStart, type WarmStartReport } from './train
 // --- reproduction: DUKD Tables 2-4 as jobs, paper numbers, teacher-student agreement, reports -----------
 export {
   TABLE2, TABLE3, TABLE4, AUGKD_NUMBERS, ABLATION_ROWS, PAPER_SETS, table2Row, table3Row, table4Row, paperCell, paperAgreement,
-  type AblationRow, type PaperCell, type PaperSet, type Table2Row, type Table3Row, type Table4Row, type AugkdNumber,
+  type AblationRow, type PaperCell, type PaperKitRow, type PaperSet, type Table2Row, type Table3Row, type Table4Row, type AugkdNumber,
 } from './reproduce/paper-numbers';
 export { ensureTeacher, teacherConfig, TEACHER_STEP_FACTOR, type TeacherInfo, type EnsureTeacherOptions } from './reproduce/teacher';
 export { backbonePair, ablationPair, rowConfig } from './reproduce/job-config';

@@ -11,6 +11,9 @@ export type PaperSet = 'Set5' | 'Set14' | 'B100' | 'Urban100' | 'DIV2K-val';
 export const PAPER_SETS: readonly PaperSet[] = ['Set5', 'Set14', 'B100', 'Urban100', 'DIV2K-val'];
 
 export type PaperCell = { readonly psnr: number; readonly ssim: number };
+
+/** One quantity a paper states (or, as '-', only assumes) beside the kit's value, for the notebooks' "beside the paper" tables. */
+export type PaperKitRow = { readonly quantity: string; readonly paper: number | string; readonly kit: number | string };
 export type PaperCells = Readonly<Partial<Record<PaperSet, PaperCell>>>;
 export type PaperStatus = 'V' | '2nd' | 'unverified';
 
