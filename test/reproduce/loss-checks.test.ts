@@ -156,7 +156,7 @@ describe('termGradientNorms', () => {
 
   it('gradientFlowProblems names a term that trains the teacher and one that misses the student', () => {
     const leaky: DistillMethod = {
-      id: 'leaky', config: { kind: 'leaky' } as never, requiresTeacher: true, auxModels: [],
+      id: 'leaky', config: { kind: 'leaky' } as never, requiresTeacher: true,
       termNames: ['leak', 'dead'], termGroups: [['leak', 'dead']],
       prepare: () => ({}),
       terms: (n, b) => {
