@@ -3,6 +3,7 @@
  * Config files are JSON (optionally `"preset": "paper" | "quick" | "smoke"` as the base), validated with errors
  * that name the bad key and value. Ctrl-C stops after the current step and writes a checkpoint (twice: exit).
  */
+import { ENGINE_CHOICES, type EngineChoice } from '../../train/step-engine';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Command } from '../command';
@@ -15,10 +16,12 @@ export const trainCommand: Command = {
   name: 'train',
   summary: 'train a student (scratch / KD / FAKD / DUKD / AugKD) from a JSON config; resumable',
   usage: [
-    '--config FILE.json [--resume] [--workers N] [--steps N] [--student-init PATH [--student-init-mode M]] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]',
+    '--config FILE.json [--resume] [--workers N] [--engine E] [--steps N] [--student-init PATH [--student-init-mode M]] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]',
     '  --config FILE    JSON config: a TrainConfig, or overrides of a preset ("preset": "paper" | "quick" | "smoke"; default paper)',
     '  --resume         continue the newest checkpoint of this config\'s run (without it, a run that has checkpoints is refused)',
     '  --workers N      data-parallel worker threads (default: config.workers, else one per core)',
+    '  --engine E       auto | workers | in-process (default auto, or SRKD_ENGINE: in-process on a GPU backend,',
+    '                   worker threads on wasm/cpu; a resume on another engine matches to float tolerance)',
     '  --steps N        total steps (overrides config.totalSteps; a finished run can be extended with --resume)',
     '  --student-init PATH  warm-start the student from a run dir, kit model dir or PyTorch checkpoint (sets config.studentInit;',
     '                   DUKD code: EDSR x4 students start from the x2 run of the same method)',
@@ -29,11 +32,15 @@ export const trainCommand: Command = {
     '  --quiet          no progress line',
   ].join('\n'),
   options: {
-    config: { type: 'string' }, resume: { type: 'boolean' }, workers: { type: 'string' }, steps: { type: 'string' },
+    config: { type: 'string' }, resume: { type: 'boolean' }, workers: { type: 'string' }, engine: { type: 'string' }, steps: { type: 'string' },
     'student-init': { type: 'string' }, 'student-init-mode': { type: 'string' },
     'runs-dir': { type: 'string' }, 'run-dir': { type: 'string' }, quiet: { type: 'boolean' },
   },
   async run(args) {
+    const engine = args.values.engine;
+    if (engine !== undefined && !(ENGINE_CHOICES as readonly unknown[]).includes(engine)) {
+      throw new UsageError(`--engine must be one of ${ENGINE_CHOICES.join(', ')} (got ${String(engine)})`);
+    }
     const file = stringArg(args, 'config');
     if (!fs.existsSync(file)) throw new UsageError(`--config: ${file} does not exist`);
     let cfg = parseTrainConfig(fs.readFileSync(file, 'utf8'), undefined, file);
@@ -67,6 +74,7 @@ export const trainCommand: Command = {
       const run = await train(cfg, {
         resume: args.values.resume ? 'latest' : 'none',
         workers: intArg('workers'),
+        engine: engine as EngineChoice | undefined,
         totalSteps: intArg('steps'),
         runsDir: typeof args.values['runs-dir'] === 'string' ? path.resolve(args.values['runs-dir']) : undefined,
         runDir: typeof args.values['run-dir'] === 'string' ? path.resolve(args.values['run-dir']) : undefined,
