@@ -39,8 +39,8 @@ export interface MethodSpec<C extends MethodConfigBase> {
   readonly needsTeacher: boolean;
   /**
    * true: a term mixes samples of the batch (negatives taken from other samples, ratios of batch means), so it
-   * is not the share-size-weighted mean of per-share terms; data-parallel engines must gather across shares
-   * (step-engine.ts) instead of averaging per-share gradients.
+   * is not the share-size-weighted mean of per-share terms. Such a method implements DistillMethod.shareStats
+   * (and wholeBatch when it draws from other samples); the engines all-reduce the statistics (step-engine.ts).
    */
   readonly batchCoupled: boolean;
   /** Frozen networks the method builds, loads and disposes itself (e.g. a perceptual loss's VGG); names only. */

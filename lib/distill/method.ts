@@ -70,6 +70,13 @@ export type MethodNets = {
 export type TermsOptions = {
   /** Compute only the terms of `termGroups[group]` (multi-step update); all terms when omitted. */
   readonly group?: number;
+  /**
+   * Batch-coupled methods: `shareStats` added over every share of the batch at the current weights. With
+   * them, `terms` returns, for each coupled term, a scalar whose value is the full-batch term and whose
+   * gradient is this share's part of its gradient divided by the share's weight (share size / batch size),
+   * so the engines' share-weighted average gives the exact full-batch value and gradient.
+   */
+  readonly totals?: Readonly<Record<string, readonly number[]>>;
 };
 
 /**
@@ -92,8 +99,19 @@ export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer
   readonly termNames: readonly string[];
   /** See `TermGroups`; `[termNames]` for a single-step method. */
   readonly termGroups: TermGroups;
+  /**
+   * true: `prepare` also needs the whole batch (e.g. CSD's negatives: the first K LR patches of the batch);
+   * the engines then hand every share the whole batch as `whole`.
+   */
+  readonly wholeBatch?: boolean;
   /** Runs outside the gradient tape: teacher targets, upcycled inputs, sampled augmentation flags. */
-  prepare(batch: SRBatch, nets: MethodNets, ctx: StepContext): P;
+  prepare(batch: SRBatch, nets: MethodNets, ctx: StepContext, whole?: SRBatch): P;
+  /**
+   * Batch-coupled methods (their record's `batchCoupled`): per-key sums over this share at the current weights
+   * (outside the tape), e.g. the numerators and denominators of a ratio of batch means. The engine adds them
+   * over all shares and passes the totals to `terms` (`TermsOptions.totals`).
+   */
+  shareStats?(nets: MethodNets, batch: SRBatch, prep: P, ctx: StepContext): Record<string, tf.Tensor1D>;
   /** Runs inside the tape: named scalar terms, each already multiplied by its weight; the trainer sums them. */
   terms(nets: MethodNets, batch: SRBatch, prep: P, opts?: TermsOptions): Record<string, tf.Scalar>;
   /** Variables to optimise. Default (when absent): the student's. CSD will return the shared weights. */

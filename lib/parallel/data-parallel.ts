@@ -10,7 +10,7 @@ import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import type { BackendName } from '../backend/index';
-import type { TaskConfig } from './task';
+import type { BatchTotals, TaskConfig } from './task';
 import {
   DEFAULT_OPTIMIZER,
   type Envelope, type GradReply, type HostArray, type InitReply, type OptimizerSpec, type OptimizerState,
@@ -145,6 +145,19 @@ class WorkerHandle {
   }
 }
 
+/** Element-wise sums (float64) of the shares' statistics; every share must report the same keys and lengths. */
+function addTotals(parts: readonly Record<string, number[]>[]): BatchTotals {
+  const out: Record<string, number[]> = {};
+  for (const [k, v] of Object.entries(parts[0])) {
+    out[k] = v.map((_, j) => parts.reduce((a, p, i) => {
+      const x = p[k]?.[j];
+      if (x === undefined || p[k].length !== v.length) throw new Error(`worker ${i} reported statistics '${k}' of another shape`);
+      return a + x;
+    }, 0));
+  }
+  return out;
+}
+
 /** Settles every promise, then throws the first failure (so no worker is left mid-request). */
 async function allOrFirstError<T>(ps: Promise<T>[]): Promise<T[]> {
   const rs = await Promise.allSettled(ps);
@@ -165,6 +178,8 @@ export class DataParallelTrainer {
   readonly simd: SimdBuild | null;
   /** e.g. "2 data-parallel workers x backend wasm (...), 1 thread per worker, ..." */
   readonly banner: string;
+  /** What the task needs besides its share: statistics all-reduced per phase, the whole batch. */
+  private readonly coupling: InitReply['coupling'];
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   /** Share sizes of the step in progress (phases after the first reuse the inputs held by the workers). */
@@ -174,6 +189,7 @@ export class DataParallelTrainer {
 
   private constructor(private readonly handles: WorkerHandle[], init: InitReply) {
     this.variables = init.variables;
+    this.coupling = init.coupling;
     this.paramCount = flatSize(init.variables);
     this.backend = init.backend;
     this.threads = handles.length * init.threads;
@@ -237,6 +253,7 @@ export class DataParallelTrainer {
     Promise<{ grads: Float32Array; terms: Record<string, number>; replies: GradReply[] }> {
     let sizes: number[];
     let shares: (Record<string, HostArray> | undefined)[];
+    let whole: Record<string, HostArray> | undefined;
     if (inputs !== null) {
       const host: Record<string, HostArray> = {};
       let rows = -1;
@@ -249,6 +266,8 @@ export class DataParallelTrainer {
       if (rows < 0) throw new Error('step needs at least one input');
       sizes = shareSizes(rows, this.handles.length);
       shares = splitInputs(host, sizes);
+      // Tasks that draw from other samples (negatives) get the whole batch too (copied to every worker).
+      if (this.coupling.wholeBatch) whole = host;
     } else {
       if (this.heldSizes === null) throw new Error('no step in progress to continue');
       sizes = this.heldSizes;
@@ -257,14 +276,24 @@ export class DataParallelTrainer {
     this.heldSizes = opts.release ? null : sizes;
     const batch = sizes.reduce((a, b) => a + b, 0);
     const offsets = sizes.map((_, i) => sizes.slice(0, i).reduce((a, b) => a + b, 0));
+    const callOf = (i: number, totals?: BatchTotals): StepCall =>
+      ({ context: opts.context ?? {}, sampleOffset: offsets[i], batchSizeTotal: batch, group: opts.group, totals });
+    const transferOf = (share: Record<string, HostArray> | undefined): ArrayBuffer[] => (share ? Object.values(share).map((a) => a.data.buffer as ArrayBuffer) : []);
     let replies: GradReply[];
     try {
-      replies = await allOrFirstError(this.handles.map((h, i) => {
-        const call: StepCall = { context: opts.context ?? {}, sampleOffset: offsets[i], batchSizeTotal: batch, group: opts.group };
-        const share = shares[i];
-        return h.call<GradReply>({ type: 'grad', inputs: share, call, release: opts.release },
-          share ? Object.values(share).map((a) => a.data.buffer as ArrayBuffer) : []);
-      }));
+      let totals: BatchTotals | undefined;
+      if (this.coupling.stats) {
+        // A batch-coupled loss: first every share's statistics at the current weights, added over the shares
+        // (float64), then each share differentiates its part given the totals. The inputs cross here and stay
+        // held in the workers for the gradient request.
+        const parts = await allOrFirstError(this.handles.map((h, i) =>
+          h.call<Record<string, number[]>>({ type: 'stats', inputs: shares[i], whole, call: callOf(i) }, transferOf(shares[i]))));
+        totals = addTotals(parts);
+        shares = sizes.map(() => undefined);
+        whole = undefined;
+      }
+      replies = await allOrFirstError(this.handles.map((h, i) =>
+        h.call<GradReply>({ type: 'grad', inputs: shares[i], whole, call: callOf(i, totals), release: opts.release }, transferOf(shares[i]))));
     } catch (e) {
       this.heldSizes = null; // the workers dropped what they held
       throw e;

@@ -2,7 +2,7 @@
 import type { SimdBuild } from '../backend/simd/index';
 import type { BackendName } from '../backend/index';
 import type { SerializedError } from '../train/errors';
-import type { TaskConfig } from './task';
+import type { BatchTotals, TaskConfig } from './task';
 
 /** A host-side array: `data` is row-major with `shape`, float32. Split along axis 0. */
 export type HostArray = { readonly shape: readonly number[]; readonly data: Float32Array };
@@ -42,13 +42,18 @@ export type StepCall = {
   readonly sampleOffset: number;
   readonly batchSizeTotal: number;
   readonly group?: number;
+  /** All-reduced share statistics of this phase (batch-coupled tasks). */
+  readonly totals?: BatchTotals;
 };
 
 export type Request =
   | { type: 'init'; taskModule: string; taskConfig: TaskConfig; optimizer: OptimizerSpec; backend?: BackendName }
   // `inputs` starts a new step (prepare runs); without it the inputs/prep held from the last 'grad' are reused.
   // `release`: drop the held inputs/prep after this request.
-  | { type: 'grad'; inputs?: Record<string, HostArray>; call?: StepCall; release?: boolean }
+  | { type: 'grad'; inputs?: Record<string, HostArray>; whole?: Record<string, HostArray>; call?: StepCall; release?: boolean }
+  // Batch-coupled tasks: this share's statistics at the current weights (`inputs` starts a new step as for 'grad';
+  // the inputs stay held for the 'grad' that follows).
+  | { type: 'stats'; inputs?: Record<string, HostArray>; whole?: Record<string, HostArray>; call: StepCall }
   // `endStep`: the last update of an iteration: then the EMA (if any) advances and task.afterStep runs.
   | { type: 'apply'; grads: Float32Array; learningRate: number; endStep?: { readonly context: TaskConfig } }
   | { type: 'emaInit'; decay: number }
@@ -63,6 +68,8 @@ export type Request =
   | { type: 'dispose' };
 
 export type InitReply = {
+  /** The task computes share statistics (`TrainTask.stats`) / wants the whole batch (`wholeBatch`). */
+  readonly coupling: { readonly stats: boolean; readonly wholeBatch: boolean };
   readonly banner: string;
   readonly backend: BackendName;
   readonly threads: number;

@@ -18,7 +18,7 @@ import * as tf from '@tensorflow/tfjs';
 import { NonFiniteGradientError, NonFiniteLossError } from '../train/errors';
 import { flatSize, weightChecksum } from './flat';
 import type { GradReply, HostArray, OptimizerSpec, OptimizerState, StepCall, VariableInfo } from './protocol';
-import type { TaskConfig, TrainTask } from './task';
+import type { BatchTotals, TaskConfig, TrainTask } from './task';
 
 /** tfjs's NamedTensor (not re-exported by the tfjs union package). */
 type NamedTensor = { name: string; tensor: tf.Tensor };
@@ -47,8 +47,8 @@ export class Replica {
   readonly total: number;
   private readonly optimizer: tf.Optimizer;
   private ema: Ema | null = null;
-  /** Inputs and prepare() output of the step in progress (kept across the phases of a multi-phase step). */
-  private held: { readonly xs: Record<string, tf.Tensor>; readonly prep: tf.TensorContainer | undefined } | null = null;
+  /** Inputs, whole-batch inputs and prepare() output of the step in progress (kept across the phases of a multi-phase step). */
+  private held: { readonly xs: Record<string, tf.Tensor>; readonly whole: Record<string, tf.Tensor> | undefined; readonly prep: tf.TensorContainer | undefined } | null = null;
 
   constructor(readonly task: TrainTask, readonly spec: OptimizerSpec) {
     for (const v of task.variables) {
@@ -71,28 +71,63 @@ export class Replica {
   }
 
   private release(): void {
-    if (this.held) tf.dispose([this.held.xs, this.held.prep as tf.TensorContainer]);
+    if (this.held) tf.dispose([this.held.xs, this.held.whole === this.held.xs ? {} : this.held.whole ?? {}, this.held.prep as tf.TensorContainer]);
     this.held = null;
   }
 
-  /** Takes ownership of `xs` as the inputs of a new step and runs the task's prepare on them. */
-  private hold(xs: Record<string, tf.Tensor>, call: StepCall | undefined): void {
+  /** true: the task's loss couples samples (`TrainTask.stats`); every phase first all-reduces share statistics. */
+  get coupled(): boolean {
+    return typeof this.task.stats === 'function';
+  }
+
+  /**
+   * Takes ownership of `xs` (and `whole`, the whole batch for `wholeBatch` tasks) as the inputs of a new step
+   * and runs the task's prepare on them.
+   */
+  private hold(xs: Record<string, tf.Tensor>, call: StepCall | undefined, whole?: Record<string, tf.Tensor>): void {
     this.release();
-    this.held = { xs, prep: undefined };
+    if (this.task.wholeBatch && !whole) {
+      tf.dispose([xs]);
+      throw new Error('this task needs the whole batch with every share (wholeBatch)');
+    }
+    this.held = { xs, whole, prep: undefined };
     if (this.task.prepare) {
       if (!call) throw new Error('task.prepare needs the step call info');
-      this.held = { xs, prep: this.task.prepare(xs, { context: call.context, sampleOffset: call.sampleOffset, batchSizeTotal: call.batchSizeTotal }) };
+      this.held = { xs, whole, prep: this.task.prepare(xs, { context: call.context, sampleOffset: call.sampleOffset, batchSizeTotal: call.batchSizeTotal, whole }) };
+    }
+  }
+
+  /**
+   * Batch-coupled tasks: this share's statistics at the current weights, as numbers (a new step when `inputs`
+   * is given; the inputs stay held for the gradient that follows).
+   */
+  stats(inputs: Record<string, HostArray> | undefined, whole: Record<string, HostArray> | undefined, call: StepCall): Record<string, number[]> {
+    if (!this.task.stats) throw new Error('this task has no share statistics (TrainTask.stats)');
+    if (inputs) this.hold(toTensors(inputs), call, whole ? toTensors(whole) : undefined);
+    return this.readStats(call);
+  }
+
+  private readStats(call: StepCall): Record<string, number[]> {
+    if (!this.held || !this.task.stats) throw new Error('stats request without inputs, and no step in progress');
+    const { xs, prep, whole } = this.held;
+    const sums = tf.tidy(() => this.task.stats!(xs, { ...call, prep, whole }));
+    try {
+      const out: Record<string, number[]> = {};
+      for (const [k, t] of Object.entries(sums)) out[k] = Array.from(t.dataSync());
+      return out;
+    } finally {
+      tf.dispose(sums);
     }
   }
 
   /** The gradient of the summed terms w.r.t. every variable (zeros where the loss does not reach); terms kept. */
   private gradients(call: StepCall | undefined): { grads: tf.Tensor[]; terms: Record<string, tf.Scalar> } {
     if (!this.held) throw new Error('grad request without inputs, and no step in progress');
-    const { xs, prep } = this.held;
+    const { xs, prep, whole } = this.held;
     let kept: Record<string, tf.Scalar> = {};
     try {
       const { value, grads } = tf.variableGrads(() => {
-        const terms = call ? this.task.terms(xs, { ...call, prep }) : this.task.terms(xs);
+        const terms = call ? this.task.terms(xs, { ...call, prep, whole }) : this.task.terms(xs);
         const names = Object.keys(terms);
         if (names.length === 0) throw new Error('terms() returned no loss terms');
         for (const n of names) {
@@ -116,10 +151,11 @@ export class Replica {
    * Host path: the flat gradient of this share's terms (a new step when `inputs` is given, else the phase after
    * the last one). Throws NonFiniteLossError / NonFiniteGradientError before anything is applied.
    */
-  grad(inputs: Record<string, HostArray> | undefined, call: StepCall | undefined, releaseAfter: boolean): { reply: GradReply; transfer: ArrayBuffer[] } {
+  grad(inputs: Record<string, HostArray> | undefined, call: StepCall | undefined, releaseAfter: boolean, whole?: Record<string, HostArray>): { reply: GradReply; transfer: ArrayBuffer[] } {
     let ok = false;
     try {
-      if (inputs) this.hold(toTensors(inputs), call);
+      if (inputs) this.hold(toTensors(inputs), call, whole ? toTensors(whole) : undefined);
+      if (this.coupled && !call?.totals) throw new Error('a batch-coupled task needs the all-reduced share statistics (call.totals)');
       const { grads, terms } = this.gradients(call);
       const termValues: Record<string, number> = {};
       try {
@@ -192,10 +228,13 @@ export class Replica {
     const terms: Record<string, tf.Scalar> = {};
     let acc: tf.Tensor[] | null = null;
     try {
-      this.hold(xs, call);
+      // One replica holds the whole batch, so it is its own whole batch (its tensors are not held twice).
+      this.hold(xs, call, this.task.wholeBatch ? xs : undefined);
       for (let g = 0; g < groups; g++) {
         const last = g === groups - 1;
-        const r = this.gradients(groups > 1 ? { ...call, group: g } : call);
+        const phase: StepCall = groups > 1 ? { ...call, group: g } : call;
+        // A batch-coupled loss: its statistics at the current weights (one small read per phase).
+        const r = this.gradients(this.coupled ? { ...phase, totals: this.readStats(phase) } : phase);
         for (const [n, t] of Object.entries(r.terms)) {
           tf.dispose(terms[n]);
           terms[n] = t;

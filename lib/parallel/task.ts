@@ -14,7 +14,15 @@ export type ShareInfo = {
   readonly sampleOffset: number;
   /** Rows in the whole batch of this step, over all workers. */
   readonly batchSizeTotal: number;
+  /** The whole batch's inputs, for tasks with `wholeBatch` (e.g. negatives drawn from other samples). */
+  readonly whole?: Record<string, tf.Tensor>;
 };
+
+/**
+ * Batch-coupled tasks: per-key sums over the whole batch (all shares added, float64), handed to `terms` so a
+ * share can differentiate its part of a loss that is not a mean over samples (a ratio of batch means).
+ */
+export type BatchTotals = Readonly<Record<string, readonly number[]>>;
 
 /** What `terms` gets besides the inputs (absent for callers that do not use the extended protocol). */
 export type TermsCall = ShareInfo & {
@@ -22,6 +30,8 @@ export type TermsCall = ShareInfo & {
   readonly group?: number;
   /** What `prepare` returned for these inputs (undefined when the task has no `prepare`). */
   readonly prep?: tf.TensorContainer;
+  /** The all-reduced `stats` of this phase (tasks with `stats` only). */
+  readonly totals?: BatchTotals;
 };
 
 /** A model plus loss, as one worker sees it. */
@@ -38,6 +48,13 @@ export interface TrainTask {
    * total is their sum. Runs inside the gradient tape; the pool disposes what it returns.
    */
   terms(inputs: Record<string, tf.Tensor>, call?: TermsCall): Record<string, tf.Scalar>;
+  /** true: every share also gets the whole batch's inputs (`ShareInfo.whole`). */
+  readonly wholeBatch?: boolean;
+  /**
+   * Batch-coupled tasks: per-key sums of this share at the current weights (outside the gradient tape, after
+   * `prepare`). The engine adds them over all shares and passes the totals to `terms` (`TermsCall.totals`).
+   */
+  stats?(inputs: Record<string, tf.Tensor>, call: TermsCall): Record<string, tf.Tensor1D>;
   /** Optional: once per step after the update(s) and the EMA, with the step's context (same on every worker). */
   afterStep?(context: TaskConfig): void;
   dispose(): void;

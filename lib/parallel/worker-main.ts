@@ -30,7 +30,10 @@ async function init(req: Extract<Request, { type: 'init' }>): Promise<InitReply>
     task.dispose();
     throw e;
   }
-  return { banner: describeBackend(info), backend: info.name, threads: info.threads, simd: info.simd, variables: replica.variables };
+  return {
+    coupling: { stats: replica.coupled, wholeBatch: task.wholeBatch === true },
+    banner: describeBackend(info), backend: info.name, threads: info.threads, simd: info.simd, variables: replica.variables,
+  };
 }
 
 function withTransfer(ws: Float32Array[]): { value: Float32Array[]; transfer: ArrayBuffer[] } {
@@ -42,10 +45,11 @@ async function handle(req: Request): Promise<{ value: unknown; transfer?: ArrayB
     case 'init': return { value: await init(req) };
     case 'grad': {
       const t0 = performance.now();
-      const r = need().grad(req.inputs, req.call, req.release ?? true);
+      const r = need().grad(req.inputs, req.call, req.release ?? true, req.whole);
       const reply: GradReply = { ...r.reply, numTensors: tf.memory().numTensors, seconds: (performance.now() - t0) / 1000 };
       return { value: reply, transfer: r.transfer };
     }
+    case 'stats': return { value: need().stats(req.inputs, req.whole, req.call) };
     case 'apply': return { value: need().apply(req.grads, req.learningRate, req.endStep) };
     case 'emaInit': need().emaInit(req.decay); return { value: null };
     case 'getEma': return withTransfer(need().getEma());

@@ -75,14 +75,21 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
     if (!lr || !hr) throw new Error(`distill task needs inputs 'lr' and 'hr' (got ${Object.keys(inputs).join(', ')})`);
     return { lr: lr as tf.Tensor4D, hr: hr as tf.Tensor4D };
   };
+  const stats = method.shareStats;
   return {
     variables: trainableVariables(method, nets),
+    wholeBatch: method.wholeBatch === true,
     prepare(inputs: Record<string, tf.Tensor>, share: ShareInfo): tf.TensorContainer {
-      return method.prepare(batchOf(inputs), nets, stepContext(share.context, share, cfg.seed));
+      return method.prepare(batchOf(inputs), nets, stepContext(share.context, share, cfg.seed), share.whole ? batchOf(share.whole) : undefined);
     },
+    stats: stats
+      ? (inputs: Record<string, tf.Tensor>, call: TermsCall) => stats(nets, batchOf(inputs), call.prep as tf.TensorContainer, stepContext(call.context, call, cfg.seed))
+      : undefined,
     terms(inputs: Record<string, tf.Tensor>, call?: TermsCall): Record<string, tf.Scalar> {
       if (!call) throw new Error('distill task: terms needs the step call info (use DataParallelTrainer.step)');
-      return method.terms(nets, batchOf(inputs), call.prep as tf.TensorContainer, call.group === undefined ? {} : { group: call.group });
+      return method.terms(nets, batchOf(inputs), call.prep as tf.TensorContainer, {
+        ...(call.group === undefined ? {} : { group: call.group }), ...(call.totals ? { totals: call.totals } : {}),
+      });
     },
     afterStep(context: TaskConfig): void {
       if (!method.afterStep) return;

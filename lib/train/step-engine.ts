@@ -10,9 +10,10 @@
  * Both give the same run to float tolerance (test/train/step-engine.test.ts); each is bit-exact on resume.
  *
  * Batch-coupled methods (MethodSpec.batchCoupled: a term mixes samples, e.g. negatives from other samples or a
- * ratio of batch means) are exact on the in-process engine (one replica sees the whole batch). On the worker
- * pool their per-share terms would not average to the full-batch term; the pool refuses them with more than one
- * worker until a cross-share gather exists (where it goes: DataParallelTrainer.gradients, before the grads).
+ * ratio of batch means) are exact on both: per phase, every share first reports its statistics at the current
+ * weights (DistillMethod.shareStats), the engine adds them over the shares, and each share differentiates its
+ * part given the totals; shares that draw from other samples get the whole batch (DistillMethod.wholeBatch).
+ * The in-process replica runs the same two phases on its one share (test/parallel/coupled.test.ts).
  */
 import type { BackendName } from '../backend/index';
 import type { HostArray, OptimizerState, VariableInfo } from '../parallel/protocol';

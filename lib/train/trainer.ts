@@ -30,7 +30,7 @@ import { formatWarmStart, warmStartStudent } from './warm-start';
 import { describeBackend, initBackend } from '../backend/index';
 import { BatchStream } from '../data/batches';
 import { defaultDataRoot, openDataset, type Dataset } from '../data/datasets';
-import { buildMethod, describeFormula, methodSpec } from '../distill/methods';
+import { buildMethod, describeFormula } from '../distill/methods';
 import { saveModel } from '../io/model-file';
 import { buildModel } from '../models/build';
 import type { SRNet } from '../models/types';
@@ -217,10 +217,6 @@ async function startEngine(kind: EngineKind, cfg: TrainConfig, taskConfig: Disti
   const optimizer = { kind: 'adam' as const, beta1: cfg.optim.betas[0], beta2: cfg.optim.betas[1], epsilon: cfg.optim.eps };
   const emaDecay = cfg.emaDecay > 0 ? cfg.emaDecay : undefined;
   if (kind === 'in-process') return InProcessEngine.start({ createTask, taskConfig, optimizer, emaDecay });
-  const spec = methodSpec(cfg.method.kind);
-  if (spec.batchCoupled && workers > 1) {
-    throw new Error(`method '${spec.kind}' couples the samples of a batch; the worker pool has no cross-share gather yet: use workers 1 or engine 'in-process'`);
-  }
   return WorkerPoolEngine.start({ taskModule: TASK_MODULE, taskConfig, workers, optimizer, emaDecay, announce: !quiet });
 }
 

@@ -27,6 +27,8 @@ describe('METHODS', () => {
     const spec = methodSpec(cfg.kind);
     const method = buildMethod(cfg);
     expect(method.requiresTeacher).toBe(spec.needsTeacher);
+    // a batch-coupled method must give the engines its share statistics (they all-reduce them)
+    expect(typeof method.shareStats === 'function').toBe(spec.batchCoupled);
     expect(method.termGroups).toEqual(termGroupsOf(spec.formula(cfg)));
     // The printed weight is the applied weight: with student = teacher-free scratch nets, rec must equal w·L1(S(x), y).
     const student = buildModel(SMALL.edsr, 2, { seed: 1 });
