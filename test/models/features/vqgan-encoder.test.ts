@@ -2,6 +2,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AUX_JSON, auxFixture, auxNhwc, auxTensor, relMaxError } from '../../aux-fixtures';
+import { initBackend } from '../../../lib/backend/index';
 import { loadVqgan } from '../../../lib/io/frozen-nets';
 import type { KitWeights } from '../../../lib/io/weight-maps/basicsr';
 import {
@@ -16,7 +17,7 @@ const FIXTURE_CONFIG: VqganConfig = {
 
 let vq: VqganEncoder;
 beforeAll(async () => {
-  await tf.setBackend('cpu');
+  await initBackend({ backend: 'wasm', announce: false }); // the kit's training backend (XNNPACK + kit kernels)
   vq = loadVqgan(auxFixture('tiny_vqgan_f16_lightning.ckpt')).net;
 });
 afterAll(() => vq.dispose());
