@@ -33,6 +33,9 @@ export const CSD_VGG_TAP_NAMES: readonly string[] = ['relu1_1', 'relu2_1', 'relu
 export const VGG19_WIDTHS: readonly number[] = [64, 64, 128, 128, 256, 256, 256, 256, 512, 512, 512, 512, 512, 512, 512, 512];
 export const VGG19_CONV_INDICES: readonly number[] = [0, 2, 5, 7, 10, 12, 14, 16, 19, 21, 23, 25, 28, 30, 32, 34];
 
+/** Every width divided by 8, as the shared test fixture: offline pipeline checks with `randomVgg19`. */
+export const SMOKE_VGG19_WIDTHS: readonly number[] = VGG19_WIDTHS.map((w) => w / 8);
+
 /** ImageNet mean / std of torchvision's preprocessing (for 'imagenet' input only). */
 const IMAGENET_MEAN = [0.485, 0.456, 0.406];
 const IMAGENET_STD = [0.229, 0.224, 0.225];

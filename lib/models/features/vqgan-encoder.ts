@@ -48,6 +48,9 @@ export const DCKD_VQGAN_CONFIG: VqganConfig = {
   zChannels: 256, embedDim: 256, nEmbed: 1024,
 };
 
+/** The shared test fixture's encoder (ch 32, z 32, codebook 64 x 32): offline pipeline checks with `randomVqgan`. */
+export const SMOKE_VQGAN_CONFIG: VqganConfig = { ...DCKD_VQGAN_CONFIG, ch: 32, zChannels: 32, embedDim: 32, nEmbed: 64 };
+
 /** DCKD's layer weights λ_i for the five `get_feas` maps (DCKD appendix; code `cl_opt.weights`). */
 export const DCKD_FEATURE_WEIGHTS: readonly number[] = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1];
 

@@ -5,7 +5,7 @@ import { AUX_JSON, auxFixture, auxNhwc, relMaxError } from '../../aux-fixtures';
 import { loadVgg19 } from '../../../lib/io/frozen-nets';
 import { TorchCheckpointError } from '../../../lib/io/torch/checkpoint';
 import { mapVggTorchvision } from '../../../lib/io/weight-maps/vgg-torchvision';
-import { CSD_VGG_SLICE_ENDS, CSD_VGG_TAP_NAMES, type VggFeatures, randomVgg19, vggInput } from '../../../lib/models/features/vgg19';
+import { CSD_VGG_SLICE_ENDS, CSD_VGG_TAP_NAMES, SMOKE_VGG19_WIDTHS, type VggFeatures, randomVgg19, vggInput } from '../../../lib/models/features/vgg19';
 
 let vgg: VggFeatures;
 beforeAll(async () => {
@@ -22,6 +22,7 @@ describe('VGG-19 features from a torchvision checkpoint', () => {
       expect(report.ignored).toEqual(['classifier.0.weight', 'classifier.0.bias', 'classifier.3.weight', 'classifier.3.bias', 'classifier.6.weight', 'classifier.6.bias']);
       expect(report.foreignGlobals).toEqual([]);
       expect(net.convWidths).toEqual(AUX_JSON.vgg.widths);
+      expect(SMOKE_VGG19_WIDTHS).toEqual(AUX_JSON.vgg.widths);
       expect(net.layers).toHaveLength(37);
       expect(net.layers.filter((l) => l.kind === 'pool').map((l) => l.index)).toEqual([4, 9, 18, 27, 36]);
       for (const t of net.weights.tensors.values()) expect(t).not.toBeInstanceOf(tf.Variable);

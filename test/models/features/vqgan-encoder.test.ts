@@ -6,7 +6,7 @@ import { initBackend } from '../../../lib/backend/index';
 import { loadVqgan } from '../../../lib/io/frozen-nets';
 import type { KitWeights } from '../../../lib/io/weight-maps/basicsr';
 import {
-  DCKD_VQGAN_CONFIG, type VqganConfig, type VqganEncoder, attentionLevels, inferVqganConfig, randomVqgan, vqganFromWeights,
+  DCKD_VQGAN_CONFIG, SMOKE_VQGAN_CONFIG, type VqganConfig, type VqganEncoder, attentionLevels, inferVqganConfig, randomVqgan, vqganFromWeights,
 } from '../../../lib/models/features/vqgan-encoder';
 
 const DD = AUX_JSON.vqgan.ddconfig;
@@ -25,6 +25,7 @@ afterAll(() => vq.dispose());
 describe('VQGAN encoder', () => {
   it('infers the fixture config from the checkpoint shapes (attention at level 4 = resolution 16 of 256)', () => {
     expect(vq.config).toEqual(FIXTURE_CONFIG);
+    expect(SMOKE_VQGAN_CONFIG).toEqual(FIXTURE_CONFIG);
     expect(vq.attnLevels).toEqual([4]);
     expect(attentionLevels(DCKD_VQGAN_CONFIG)).toEqual([4]);
   });
