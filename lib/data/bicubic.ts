@@ -14,6 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { createImage, cropImage, type RgbImage } from './image';
+import { resizeSeparable } from './separable-resize';
 
 /** Keys cubic convolution kernel, a = -0.5 (MATLAB `cubic`). */
 export function cubicKernel(x: number): number {
@@ -229,19 +230,8 @@ export function imresizeFloat64(
  * a whole 2K image costs O(H * W * (H + W) / scale) multiply-adds. The caller owns `x` and the result.
  */
 export function imresizeTensor(x: tf.Tensor4D, scale: number): tf.Tensor4D {
-  const [B, H, W, C] = x.shape;
+  const [, H, W] = x.shape;
   const Ho = outputLength(H, scale);
   const Wo = outputLength(W, scale);
-  const mh = resizeMatrix(H, Ho, scale);
-  const mw = resizeMatrix(W, Wo, scale);
-  return tf.tidy(() => {
-    // [B,H,W,C] -> [B,W,C,H] -> [B*W*C, H] x Mh^T -> [B,W,C,Ho]
-    const xf = x.dtype === 'float32' ? x : tf.cast(x, 'float32');
-    const a = tf.reshape(tf.transpose(xf, [0, 2, 3, 1]), [B * W * C, H]);
-    const hPass = tf.reshape(tf.matMul(a, tf.tensor2d(mh, [Ho, H]), false, true), [B, W, C, Ho]);
-    // [B,W,C,Ho] -> [B,Ho,C,W] -> [B*Ho*C, W] x Mw^T -> [B,Ho,C,Wo] -> [B,Ho,Wo,C]
-    const b = tf.reshape(tf.transpose(hPass, [0, 3, 2, 1]), [B * Ho * C, W]);
-    const wPass = tf.reshape(tf.matMul(b, tf.tensor2d(mw, [Wo, W]), false, true), [B, Ho, C, Wo]);
-    return tf.transpose(wPass, [0, 1, 3, 2]) as tf.Tensor4D;
-  });
+  return resizeSeparable(x, resizeMatrix(H, Ho, scale), Ho, resizeMatrix(W, Wo, scale), Wo);
 }

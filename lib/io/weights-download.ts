@@ -1,7 +1,8 @@
 /**
  * The official teacher checkpoints (EDSR-PyTorch, BasicSR ModelZoo, official RCAN, SwinIR release assets; no git
- * repository stores the weight files themselves): where they live, what they hold, and a resumable,
- * checksum-verified download (lib/io/download.ts).
+ * repository stores the weight files themselves), the frozen feature networks of CSD and DCKD (torchvision
+ * VGG-19, the taming-transformers VQGAN f16/1024) and CSD's released models: where they live, what they hold,
+ * and a resumable, checksum-verified download (lib/io/download.ts).
  *
  * Sizes and SHA-256 digests are given where they are published (the EDSR-baseline files, from the Git LFS
  * pointers in EDSR-PyTorch's history); the full EDSR files
@@ -19,7 +20,8 @@ import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
 import { ZOO } from '../models/zoo';
 
-export interface TeacherWeights {
+/** A downloadable weight file: where it lives and what checks it. */
+export interface WeightsFile {
   /** Name used on the command line, e.g. 'edsr-baseline-x4'. */
   readonly name: string;
   /** File name as published (also its name under a mirror and in the target directory). */
@@ -30,13 +32,29 @@ export interface TeacherWeights {
   readonly sha256: string | null;
   /** Leading hex digits of the SHA-256 embedded in the published file name (torch.hub convention). */
   readonly sha256Prefix: string | null;
+  readonly description: string;
+  readonly note?: string;
+}
+
+/** A teacher checkpoint: a backbone the kit builds and loads with loadPretrained. */
+export interface TeacherWeights extends WeightsFile {
   readonly arch: ArchConfig;
   readonly scale: Scale;
   /** Key layout of the file (what loadPretrained will detect). */
   readonly layout: 'edsr-official' | 'rcan-official' | 'swinir';
-  readonly description: string;
-  readonly note?: string;
 }
+
+/**
+ * A file the CSD and DCKD methods load: the frozen feature networks (torchvision VGG-19 for CSD's L_CL,
+ * the taming-transformers VQGAN for DCKD) and CSD's released shared-weight EDSR models.
+ */
+export interface MethodWeights extends WeightsFile {
+  /** The lib function that reads the file: lib/io/frozen-nets.ts or lib/io/csd-checkpoint.ts. */
+  readonly loader: 'loadVgg19' | 'loadVqgan' | 'loadCsdEdsr';
+  readonly scale: Scale | null;
+}
+
+export type WeightsEntry = TeacherWeights | MethodWeights;
 
 const EDSR_BASE = 'https://cv.snu.ac.kr/research/EDSR/models';
 const SWINIR_BASE = 'https://github.com/JingyunLiang/SwinIR/releases/download/v0.0';
@@ -97,6 +115,42 @@ export const TEACHER_WEIGHTS: readonly TeacherWeights[] = [
 
 export const TEACHER_WEIGHT_NAMES: readonly string[] = TEACHER_WEIGHTS.map((w) => w.name);
 
+const CSD_NOTE = 'the CSD authors publish their models only on BaiduYun (https://pan.baidu.com/s/1gYenkfLac1s19lfzczxtHA, ' +
+  "extraction code zser; Booooooooooo/CSD 'PyTorch version/README.md'); fetch edsr_x{2,3,4}_0.25student.pth by hand, " +
+  'or serve them from a mirror (--base-url / SRKD_WEIGHTS_MIRROR)';
+
+/** The feature networks of CSD and DCKD, and CSD's released models. */
+export const METHOD_WEIGHTS: readonly MethodWeights[] = [
+  {
+    name: 'vgg19', file: 'vgg19-dcbb9e9d.pth', url: 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth',
+    size: null, sha256: null, sha256Prefix: 'dcbb9e9d', loader: 'loadVgg19', scale: null,
+    description: 'torchvision VGG-19 (ImageNet): the frozen feature network of CSD\'s contrastive loss',
+  },
+  {
+    // DCKD's README points to the taming-transformers share; DCKD's config calls the file VQGAN_f16_n1024.ckpt.
+    name: 'vqgan-f16-1024', file: 'vqgan_imagenet_f16_1024.ckpt',
+    url: 'https://heibox.uni-heidelberg.de/d/8088892a516d4e3baf92/files/?p=%2Fckpts%2Flast.ckpt&dl=1',
+    size: null, sha256: null, sha256Prefix: null, loader: 'loadVqgan', scale: null,
+    description: 'taming-transformers VQGAN ImageNet f16 / 1024 codes (Lightning last.ckpt): DCKD\'s frozen encoder and codebook',
+  },
+  ...SCALES.map((s): MethodWeights => ({
+    name: `csd-edsr-x${s}`, file: `edsr_x${s}_0.25student.pth`, url: null, size: null, sha256: null, sha256Prefix: null,
+    loader: 'loadCsdEdsr', scale: s, note: CSD_NOTE,
+    description: `CSD x${s}: shared-weight EDSR 256x32 (student = width 0.25), Booooooooooo/CSD`,
+  })),
+];
+
+/** Every file `srkd weights` knows: teachers first, then the method files. */
+export const ALL_WEIGHTS: readonly WeightsEntry[] = [...TEACHER_WEIGHTS, ...METHOD_WEIGHTS];
+export const WEIGHT_NAMES: readonly string[] = ALL_WEIGHTS.map((w) => w.name);
+
+/** Any registry entry by name; unknown names fail listing the valid ones. */
+export function weightsEntry(name: string): WeightsEntry {
+  const w = ALL_WEIGHTS.find((e) => e.name === name);
+  if (w === undefined) throw new Error(`unknown weights '${name}'; known: ${WEIGHT_NAMES.join(', ')}`);
+  return w;
+}
+
 /** The registry entry for `name`; unknown names fail listing the valid ones. */
 export function teacherWeights(name: string): TeacherWeights {
   const w = TEACHER_WEIGHTS.find((e) => e.name === name);
@@ -110,7 +164,7 @@ export function defaultWeightsDir(): string {
 }
 
 /** Where `entry` is fetched from: `<base>/<file>` under a mirror (option, then env SRKD_WEIGHTS_MIRROR), else its URL. */
-export function weightsUrl(entry: TeacherWeights, baseUrl?: string): string | null {
+export function weightsUrl(entry: WeightsFile, baseUrl?: string): string | null {
   const base = baseUrl ?? process.env.SRKD_WEIGHTS_MIRROR;
   if (base) return `${base.replace(/\/+$/, '')}/${entry.file}`;
   return entry.url;
@@ -137,7 +191,7 @@ export interface WeightsDownloadResult {
 }
 
 /** Downloads one registry entry (or any entry-shaped record, e.g. in tests) into `dir`. */
-export async function downloadWeightsEntry(entry: TeacherWeights, opts: WeightsDownloadOptions = {}): Promise<WeightsDownloadResult> {
+export async function downloadWeightsEntry(entry: WeightsFile, opts: WeightsDownloadOptions = {}): Promise<WeightsDownloadResult> {
   const url = weightsUrl(entry, opts.baseUrl);
   const dir = opts.dir ?? defaultWeightsDir();
   const dest = path.join(dir, entry.file);
@@ -159,7 +213,7 @@ export async function downloadWeightsEntry(entry: TeacherWeights, opts: WeightsD
   };
 }
 
-/** Downloads the named teacher checkpoint (see TEACHER_WEIGHT_NAMES). */
+/** Downloads the named file (see WEIGHT_NAMES: teachers, feature networks, CSD models). */
 export function downloadWeights(name: string, opts: WeightsDownloadOptions = {}): Promise<WeightsDownloadResult> {
-  return downloadWeightsEntry(teacherWeights(name), opts);
+  return downloadWeightsEntry(weightsEntry(name), opts);
 }

@@ -5,17 +5,41 @@
 import * as tf from '@tensorflow/tfjs';
 import type { Scale, TapName } from '../types';
 import type { Rng } from '../util/rng';
-import { conv2dBias, conv2dBiasRelu } from './layers/conv';
+import { conv2dBias, conv2dBiasRelu, type ConvParams } from './layers/conv';
 import { addMean, subtractMean } from './layers/mean-shift';
-import { assembleNet } from './layers/assemble';
+import { assembleNet, type TapRecorder } from './layers/assemble';
 import type { ConvWeights } from './layers/param-builder';
-import { makeUpsample, upsample } from './layers/upsample';
+import { makeUpsample, upsample, type UpsampleStage } from './layers/upsample';
 import type { EdsrConfig, SRNet } from './types';
 
 const IMG_RANGE = 255;
 
 export function edsrTaps(cfg: EdsrConfig): TapName[] {
   return ['head', ...Array.from({ length: cfg.blocks }, (_, i) => `body.${i}`), 'body.out'];
+}
+
+/** EDSR's weights in forward order: variables of a built net, or slices of them (CSD's width-w student). */
+export type EdsrWeights = {
+  readonly convFirst: ConvParams;
+  readonly blocks: readonly { readonly conv1: ConvParams; readonly conv2: ConvParams }[];
+  readonly convAfterBody: ConvParams;
+  readonly upsample: readonly UpsampleStage[];
+  readonly convLast: ConvParams;
+};
+
+/** The EDSR forward pass over given weights (call inside tf.tidy). */
+export function edsrForward(w: EdsrWeights, resScale: number, lr: tf.Tensor4D, tap: TapRecorder): tf.Tensor4D {
+  const s = conv2dBias(subtractMean(lr, IMG_RANGE), w.convFirst);
+  tap('head', s);
+  let x = s;
+  w.blocks.forEach((b, i) => {
+    const t = conv2dBias(conv2dBiasRelu(x, b.conv1), b.conv2);
+    x = tf.add<tf.Tensor4D>(x, resScale === 1 ? t : tf.mul(t, resScale));
+    tap(`body.${i}`, x);
+  });
+  const r = tf.add<tf.Tensor4D>(conv2dBias(x, w.convAfterBody), s);
+  tap('body.out', r);
+  return addMean(conv2dBias(upsample(r, w.upsample), w.convLast), IMG_RANGE);
 }
 
 /** Builds an EDSR with fresh weights drawn from `rng` (validate `cfg` first: see build.ts). */
@@ -30,23 +54,12 @@ export function buildEdsr(cfg: EdsrConfig, scale: Scale, rng: Rng): SRNet {
     const convAfterBody = pb.conv('conv_after_body', 3, c, c);
     const ups = makeUpsample(pb, 'upsample', scale, c);
     const convLast = pb.conv('conv_last', 3, c, 3);
+    const weights: EdsrWeights = { convFirst, blocks, convAfterBody, upsample: ups, convLast };
     return {
       arch: cfg,
       scale,
       taps: edsrTaps(cfg),
-      run(lr, tap) {
-        const s = conv2dBias(subtractMean(lr, IMG_RANGE), convFirst);
-        tap('head', s);
-        let x = s;
-        blocks.forEach((b, i) => {
-          const t = conv2dBias(conv2dBiasRelu(x, b.conv1), b.conv2);
-          x = tf.add<tf.Tensor4D>(x, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
-          tap(`body.${i}`, x);
-        });
-        const r = tf.add<tf.Tensor4D>(conv2dBias(x, convAfterBody), s);
-        tap('body.out', r);
-        return addMean(conv2dBias(upsample(r, ups), convLast), IMG_RANGE);
-      },
+      run: (lr, tap) => edsrForward(weights, cfg.resScale, lr, tap),
     };
   });
 }

@@ -14,12 +14,16 @@ import { readZipDirectory, readZipEntry } from '../../lib/io/zip';
 
 const FIXTURES = sharedPath('data', 'fixtures');
 const VECTORS = JSON.parse(fs.readFileSync(sharedPath('spec', 'vectors', 'checkpoint_fixtures.json'), 'utf8'));
+const AUX_SHA256: Record<string, string> = JSON.parse(fs.readFileSync(sharedPath('spec', 'vectors', 'aux_fixtures.json'), 'utf8')).sha256;
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
 const ALL_FIXTURES: Record<string, 'zip' | 'legacy'> = {
   'storage_views_zip.pt': 'zip', 'storage_views_legacy.pt': 'legacy',
   'tiny_edsr_basicsr_x2_zip.pth': 'zip', 'tiny_edsr_official_x2_legacy.pt': 'legacy',
   'tiny_rcan_official_x3_legacy.pt': 'legacy', 'tiny_swinir_x2_zip.pth': 'zip',
+  // CSD / DCKD fixtures (the Lightning .ckpt needs inert foreign globals: test/io/lightning-checkpoint.test.ts).
+  'aux_expected.pt': 'zip', 'tiny_csd_edsr_x2.pt': 'zip', 'tiny_csd_edsr_x3.pt': 'zip', 'tiny_csd_edsr_x4.pt': 'zip',
+  'tiny_vgg19_torchvision.pth': 'legacy',
 };
 
 let tmp = '';
@@ -88,9 +92,13 @@ function legacyHeader(): Buffer {
 }
 
 describe('fixture files', () => {
-  it('match the sizes and SHA-256 listed in checkpoint_fixtures.json', () => {
+  it('match the sizes and SHA-256 listed in checkpoint_fixtures.json (aux_fixtures.json for the CSD / DCKD ones)', () => {
     for (const name of Object.keys(ALL_FIXTURES)) {
       const buf = fs.readFileSync(fixture(name));
+      if (AUX_SHA256[name] !== undefined) {
+        expect(createHash('sha256').update(buf).digest('hex'), name).toBe(AUX_SHA256[name]);
+        continue;
+      }
       expect(buf.length, name).toBe(VECTORS.bytes[name]);
       expect(createHash('sha256').update(buf).digest('hex'), name).toBe(VECTORS.sha256[name]);
     }
@@ -506,9 +514,37 @@ describe('restricted unpickler', () => {
     const e2 = checkpointError(() => readTorchCheckpoint(file), file);
     expect(e2.message).toMatch(/refused global 'os\.system'/);
     // Opaque mode records the call instead of refusing, and still runs nothing.
-    const opaque = readTorchCheckpoint(file, { unknownGlobals: 'opaque' }).root;
-    expect(opaque).toEqual({ $class: 'os.system', args: [`touch ${m}`] });
+    const opaque = readTorchCheckpoint(file, { unknownGlobals: 'opaque' });
+    expect(opaque.root).toEqual({ $class: 'os.system', args: [`touch ${m}`] });
+    expect(opaque.foreignGlobals).toEqual(['os.system']);
     expect(fs.existsSync(m)).toBe(false);
+  });
+
+  it('opaque mode lists every foreign global by name and never calls one, even when the file calls its result', () => {
+    const m = marker();
+    const r = unpickle(evilProto2(m), 0, { unknownGlobals: 'opaque' });
+    expect(r.foreignGlobals).toEqual(['os.system']);
+    expect(fs.existsSync(m)).toBe(false);
+    // getattr(builtins.__import__('os'), 'system')('touch <marker>'): the placeholder of a call is not callable.
+    const G = (mod: string, n: string): string => `c${mod}\n${n}\n`;
+    const chained = Buffer.concat([
+      Buffer.from(`\x80\x02${G('builtins', 'getattr')}${G('builtins', '__import__')}X\x02\x00\x00\x00os\x85RX\x06\x00\x00\x00system\x86RX`, 'latin1'),
+      u32(Buffer.byteLength(`touch ${m}`)), Buffer.from(`touch ${m}`), Buffer.from('\x85R.', 'latin1'),
+    ]);
+    expect(() => unpickle(chained, 0, { unknownGlobals: 'opaque' })).toThrow(/REDUCE at offset \d+: object is not callable \(builtins\.getattr\)/);
+    expect(() => unpickle(chained)).toThrow(/refused global 'builtins\.getattr'/);
+    expect(fs.existsSync(m)).toBe(false);
+  });
+
+  it('a class used as a dict key (Lightning callbacks) becomes its dotted name', () => {
+    const zip = makeZip([{
+      name: 'archive/data.pkl',
+      data: Buffer.from('\x80\x02}X\x09\x00\x00\x00callbacks}cpytorch_lightning.callbacks\nModelCheckpoint\nK\x07ss.', 'latin1'),
+    }]);
+    const ckpt = readTorchCheckpoint(zip, { name: 'l.ckpt', unknownGlobals: 'opaque' });
+    expect(ckpt.root).toEqual({ callbacks: { 'pytorch_lightning.callbacks.ModelCheckpoint': 7 } });
+    expect(ckpt.foreignGlobals).toEqual(['pytorch_lightning.callbacks.ModelCheckpoint']);
+    expect(readTorchCheckpoint(fixture('storage_views_zip.pt')).foreignGlobals).toEqual([]);
   });
 
   it('reads a re-packed archive: other prefix, no alignment, deflated entries', () => {

@@ -10,8 +10,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCommand } from '../cli-run';
 import { DownloadIntegrityError } from '../../lib/io/download';
 import {
-  TEACHER_WEIGHTS, TEACHER_WEIGHT_NAMES, downloadWeights, downloadWeightsEntry, teacherWeights, weightsUrl,
+  TEACHER_WEIGHTS, TEACHER_WEIGHT_NAMES, WEIGHT_NAMES, downloadWeights, downloadWeightsEntry, teacherWeights, weightsEntry, weightsUrl,
 } from '../../lib/io/weights-download';
+import { auxFixture } from '../aux-fixtures';
+import { loadVgg19, loadVqgan } from '../../lib/io/frozen-nets';
+import { loadCsdEdsr } from '../../lib/io/csd-checkpoint';
 import { weightsCommand } from '../../lib/cli/commands/weights';
 
 const FILES = new Map<string, Buffer>();
@@ -139,9 +142,10 @@ describe('srkd weights', () => {
 
   it('list prints every name (table and JSON)', async () => {
     const t = await run(['list']);
-    for (const n of TEACHER_WEIGHT_NAMES) expect(t.out).toContain(n);
+    for (const n of WEIGHT_NAMES) expect(t.out).toContain(n);
+    expect(t.out).toMatch(/vgg19 +-- +\? +sha256 dcbb9e9d\.\.\./);
     const j = await run(['list', '--json']);
-    expect(JSON.parse(j.out).map((e: { name: string }) => e.name)).toEqual(TEACHER_WEIGHT_NAMES);
+    expect(JSON.parse(j.out).map((e: { name: string }) => e.name)).toEqual(WEIGHT_NAMES);
   });
 
   it('download via SRKD_WEIGHTS_MIRROR with --json events', async () => {
@@ -164,5 +168,58 @@ describe('srkd weights', () => {
 
   it('an unknown name is a usage error listing the valid names', async () => {
     await expect(run(['download', 'nope'])).rejects.toThrow(/unknown weights 'nope'; known: edsr-baseline-x2/);
+  });
+});
+
+describe('CSD and DCKD files', () => {
+  it('are in the registry: torchvision VGG-19, the taming-transformers VQGAN DCKD points to, CSD models without a direct URL', () => {
+    expect(WEIGHT_NAMES).toEqual([...TEACHER_WEIGHT_NAMES, 'vgg19', 'vqgan-f16-1024', 'csd-edsr-x2', 'csd-edsr-x3', 'csd-edsr-x4']);
+    expect(weightsEntry('vgg19')).toMatchObject({
+      url: 'https://download.pytorch.org/models/vgg19-dcbb9e9d.pth', sha256Prefix: 'dcbb9e9d', loader: 'loadVgg19', scale: null,
+    });
+    expect(weightsEntry('vqgan-f16-1024').url).toBe('https://heibox.uni-heidelberg.de/d/8088892a516d4e3baf92/files/?p=%2Fckpts%2Flast.ckpt&dl=1');
+    expect(weightsEntry('csd-edsr-x3')).toMatchObject({ url: null, file: 'edsr_x3_0.25student.pth', scale: 3, loader: 'loadCsdEdsr' });
+    expect(() => teacherWeights('vgg19')).toThrow(/unknown weights 'vgg19'/);
+    expect(() => weightsEntry('vgg16')).toThrow(/unknown weights 'vgg16'; known: .*vgg19, vqgan-f16-1024, csd-edsr-x2/);
+  });
+
+  it('the VQGAN Lightning checkpoint downloads (size and SHA-256 reported) and loads', async () => {
+    const body = fs.readFileSync(auxFixture('tiny_vqgan_f16_lightning.ckpt'));
+    FILES.set('vqgan_imagenet_f16_1024.ckpt', body);
+    const r = await runCommand(weightsCommand, ['download', 'vqgan-f16-1024', '--dir', path.join(tmp, 'vq'), '--base-url', base]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain(`(${body.length} bytes)`);
+    expect(r.out).toContain(`sha256 ${sha(body)} (no published checksum)`);
+    const { net, report } = loadVqgan(path.join(tmp, 'vq', 'vqgan_imagenet_f16_1024.ckpt'));
+    expect(report.foreignGlobals).toEqual(['pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint']);
+    net.dispose();
+  });
+
+  it('VGG-19: the SHA-256 prefix of torchvision\'s file name is checked', async () => {
+    const body = fs.readFileSync(auxFixture('tiny_vgg19_torchvision.pth'));
+    FILES.set('vgg19-dcbb9e9d.pth', body);
+    await expect(downloadWeights('vgg19', { dir: path.join(tmp, 'vgg'), baseUrl: base })).rejects.toThrow(/file name says it starts with dcbb9e9d/);
+    expect(fs.existsSync(path.join(tmp, 'vgg', 'vgg19-dcbb9e9d.pth'))).toBe(false);
+    // The same entry with the fixture's own prefix: verified and loadable.
+    const r = await downloadWeightsEntry({ ...weightsEntry('vgg19'), sha256Prefix: sha(body).slice(0, 8) }, { dir: path.join(tmp, 'vgg'), baseUrl: base });
+    expect(r.verified).toBe('sha256-prefix');
+    const { net } = loadVgg19(r.path);
+    expect(net.convWidths).toHaveLength(16);
+    net.dispose();
+  });
+
+  it('CSD models: no direct URL (BaiduYun only), from a mirror they download and load', async () => {
+    const prev = process.env.SRKD_WEIGHTS_MIRROR;
+    delete process.env.SRKD_WEIGHTS_MIRROR;
+    try {
+      await expect(downloadWeights('csd-edsr-x4', { dir: path.join(tmp, 'csd') })).rejects.toThrow(/csd-edsr-x4: no direct download URL .*BaiduYun.*zser/);
+    } finally {
+      if (prev !== undefined) process.env.SRKD_WEIGHTS_MIRROR = prev;
+    }
+    FILES.set('edsr_x4_0.25student.pth', fs.readFileSync(auxFixture('tiny_csd_edsr_x4.pt')));
+    const r = await downloadWeights('csd-edsr-x4', { dir: path.join(tmp, 'csd'), baseUrl: base });
+    const { net, report } = loadCsdEdsr(r.path);
+    expect(report.scale).toBe(4);
+    net.dispose();
   });
 });

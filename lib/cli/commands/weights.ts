@@ -3,8 +3,8 @@ import type { Command } from '../command';
 import { stringArg, UsageError } from '../command';
 import type { DownloadProgress } from '../../io/download';
 import {
-  TEACHER_WEIGHTS, TEACHER_WEIGHT_NAMES, type TeacherWeights, type WeightsDownloadResult, defaultWeightsDir, downloadWeights,
-  teacherWeights, weightsUrl,
+  ALL_WEIGHTS, WEIGHT_NAMES, type WeightsEntry, type WeightsDownloadResult, defaultWeightsDir, downloadWeights, weightsEntry,
+  weightsUrl,
 } from '../../io/weights-download';
 
 function human(bytes: number | null): string {
@@ -20,7 +20,7 @@ function human(bytes: number | null): string {
 }
 
 /** The `weights list` table: name, scale, size, checksum status, description; entries without a URL footnoted. */
-export function formatWeightsList(entries: readonly TeacherWeights[], baseUrl?: string): string {
+export function formatWeightsList(entries: readonly WeightsEntry[], baseUrl?: string): string {
   const width = Math.max(4, ...entries.map((e) => e.name.length));
   const notes = new Map<string, number>();
   const rows = entries.map((e) => {
@@ -31,7 +31,7 @@ export function formatWeightsList(entries: readonly TeacherWeights[], baseUrl?: 
       if (!notes.has(note)) notes.set(note, notes.size + 1);
       mark = ` [${notes.get(note)}]`;
     }
-    return `${e.name.padEnd(width)}  x${e.scale}  ${human(e.size).padStart(8)}  ${check.padEnd(18)}  ${e.description}${mark}`;
+    return `${e.name.padEnd(width)}  ${e.scale === null ? '--' : `x${e.scale}`}  ${human(e.size).padStart(8)}  ${check.padEnd(18)}  ${e.description}${mark}`;
   });
   const foot = [...notes].map(([note, i]) => `[${i}] no direct URL: ${note}`);
   return [`${'name'.padEnd(width)}  sc  ${'size'.padStart(8)}  ${'checksum'.padEnd(18)}  model`, ...rows, ...foot].join('\n') + '\n';
@@ -50,14 +50,14 @@ function describeResult(r: WeightsDownloadResult): string {
 
 export const weightsCommand: Command = {
   name: 'weights',
-  summary: 'List or download the official teacher checkpoints (EDSR, RCAN, SwinIR)',
+  summary: 'List or download the official teacher checkpoints (EDSR, RCAN, SwinIR), the CSD/DCKD feature networks (VGG-19, VQGAN) and CSD models',
   usage: [
     'list [--json]',
     '       srkd weights download <name> [<name> ...] [--dir DIR] [--base-url URL] [--json]',
     '  --dir DIR        target directory (default: $SRKD_WEIGHTS_DIR or ./weights)',
     '  --base-url URL   fetch <URL>/<file name> instead of the publisher (also $SRKD_WEIGHTS_MIRROR)',
     '  --json           machine-readable output (download: one JSON line per event)',
-    `  names: ${TEACHER_WEIGHT_NAMES.join(', ')}`,
+    `  names: ${WEIGHT_NAMES.join(', ')}`,
   ].join('\n'),
   options: { dir: { type: 'string' }, 'base-url': { type: 'string' } },
   allowPositionals: true,
@@ -68,16 +68,16 @@ export const weightsCommand: Command = {
     if (sub === 'list') {
       if (names.length) throw new UsageError(`'weights list' takes no names (got '${names.join(' ')}')`);
       if (json) {
-        const rows = TEACHER_WEIGHTS.map((e) => ({ ...e, downloadUrl: weightsUrl(e, baseUrl) }));
+        const rows = ALL_WEIGHTS.map((e) => ({ ...e, downloadUrl: weightsUrl(e, baseUrl) }));
         process.stdout.write(JSON.stringify(rows, null, 2) + '\n');
-      } else process.stdout.write(formatWeightsList(TEACHER_WEIGHTS, baseUrl));
+      } else process.stdout.write(formatWeightsList(ALL_WEIGHTS, baseUrl));
       return 0;
     }
     if (sub !== 'download') throw new UsageError(`expected 'list' or 'download' (got '${sub ?? ''}')`);
-    if (names.length === 0) throw new UsageError(`'weights download' needs a name; known: ${TEACHER_WEIGHT_NAMES.join(', ')}`);
+    if (names.length === 0) throw new UsageError(`'weights download' needs a name; known: ${WEIGHT_NAMES.join(', ')}`);
     for (const n of names) {
       try {
-        teacherWeights(n);
+        weightsEntry(n);
       } catch (err) {
         throw new UsageError((err as Error).message);
       }
@@ -85,8 +85,8 @@ export const weightsCommand: Command = {
     const dir = path.resolve(stringArg(args, 'dir', defaultWeightsDir()));
     const tty = process.stderr.isTTY && !json;
     for (const name of names) {
-      if (json) process.stdout.write(JSON.stringify({ event: 'start', name, url: weightsUrl(teacherWeights(name), baseUrl) }) + '\n');
-      else process.stderr.write(`${name}: ${weightsUrl(teacherWeights(name), baseUrl) ?? '(no URL)'}\n`);
+      if (json) process.stdout.write(JSON.stringify({ event: 'start', name, url: weightsUrl(weightsEntry(name), baseUrl) }) + '\n');
+      else process.stderr.write(`${name}: ${weightsUrl(weightsEntry(name), baseUrl) ?? '(no URL)'}\n`);
       let lastLen = 0;
       const r = await downloadWeights(name, {
         dir, baseUrl,

@@ -40,6 +40,11 @@ export interface TorchCheckpoint {
   readonly source: string;
   /** The object that was passed to torch.save. */
   readonly root: TorchValue;
+  /**
+   * Globals outside the allow-list that the file references, kept as inert `{ $class }` records and never
+   * resolved or called ("module.name", first-seen order). Always empty under the default `unknownGlobals: 'refuse'`.
+   */
+  readonly foreignGlobals: readonly string[];
 }
 
 export interface ReadCheckpointOptions {
@@ -221,6 +226,9 @@ class Materialiser {
 
 function keyString(k: unknown): string {
   if (typeof k === 'string') return k;
+  // A class used as a dict key (Lightning's `callbacks` dict is keyed by the callback class): its dotted name.
+  if (k instanceof OpaqueClass) return k.className;
+  if (k instanceof OpaqueObject) return `${k.className}(...)`;
   if (Array.isArray(k)) return `(${k.map(keyString).join(', ')})`;
   if (k === null) return 'None';
   if (k === true) return 'True';
@@ -251,7 +259,7 @@ function gather(src: TensorData, out: TensorData, base: number, shape: readonly 
   }
 }
 
-function readZipCheckpoint(buf: Uint8Array, opts: ReadCheckpointOptions): TorchValue {
+function readZipCheckpoint(buf: Uint8Array, opts: ReadCheckpointOptions): { root: TorchValue; foreignGlobals: readonly string[] } {
   const entries = readZipDirectory(buf);
   const pkl = entries.find((e) => e.name === 'data.pkl' || e.name.endsWith('/data.pkl'));
   if (pkl === undefined) {
@@ -269,7 +277,7 @@ function readZipCheckpoint(buf: Uint8Array, opts: ReadCheckpointOptions): TorchV
   }
   const loader = torchStorageLoader();
   const pickled = readZipEntry(buf, pkl, { verifyCrc });
-  const { value, end } = unpickle(pickled, 0, { persistentLoad: loader.load, unknownGlobals: opts.unknownGlobals });
+  const { value, end, foreignGlobals } = unpickle(pickled, 0, { persistentLoad: loader.load, unknownGlobals: opts.unknownGlobals });
   if (end !== pickled.length) throw new PickleError(`data.pkl has ${pickled.length - end} bytes after STOP`);
   const raw = (root: StorageRef): Uint8Array => {
     const name = `${prefix}data/${root.key}`;
@@ -277,17 +285,17 @@ function readZipCheckpoint(buf: Uint8Array, opts: ReadCheckpointOptions): TorchV
     if (e === undefined) throw new ZipError(`storage '${root.key}' is referenced by data.pkl but the archive has no entry '${name}'`);
     return readZipEntry(buf, e, { verifyCrc });
   };
-  return new Materialiser(raw, littleEndian, opts.upcastHalf ?? false).value(value, '');
+  return { root: new Materialiser(raw, littleEndian, opts.upcastHalf ?? false).value(value, ''), foreignGlobals };
 }
 
-function readLegacyCheckpoint(buf: Uint8Array, opts: ReadCheckpointOptions): TorchValue {
+function readLegacyCheckpoint(buf: Uint8Array, opts: ReadCheckpointOptions): { root: TorchValue; foreignGlobals: readonly string[] } {
   const c = readLegacy(buf, { unknownGlobals: opts.unknownGlobals });
   const raw = (root: StorageRef): Uint8Array => {
     const d = c.data.get(root.key);
     if (d === undefined) throw new PickleError(`storage '${root.key}' has no data`);
     return d;
   };
-  return new Materialiser(raw, c.littleEndian, opts.upcastHalf ?? false).value(c.root, '');
+  return { root: new Materialiser(raw, c.littleEndian, opts.upcastHalf ?? false).value(c.root, ''), foreignGlobals: c.foreignGlobals };
 }
 
 function hexHead(buf: Uint8Array): string {
@@ -312,8 +320,8 @@ export function readTorchCheckpoint(src: string | Uint8Array, opts: ReadCheckpoi
   }
   if (buf.length === 0) throw new TorchCheckpointError(source, 'empty file');
   try {
-    if (isZip(buf)) return { format: 'zip', source, root: readZipCheckpoint(buf, opts) };
-    if (looksLegacy(buf)) return { format: 'legacy', source, root: readLegacyCheckpoint(buf, opts) };
+    if (isZip(buf)) return { format: 'zip', source, ...readZipCheckpoint(buf, opts) };
+    if (looksLegacy(buf)) return { format: 'legacy', source, ...readLegacyCheckpoint(buf, opts) };
   } catch (err) {
     if (err instanceof ZipError) throw new TorchCheckpointError(source, `ZIP checkpoint: ${err.message}`, { cause: err });
     if (err instanceof PickleError) throw new TorchCheckpointError(source, err.message, { cause: err });

@@ -17,6 +17,8 @@ export interface LegacyContents {
   /** Raw bytes of each root storage (views into the input buffer). */
   readonly data: ReadonlyMap<string, Uint8Array>;
   readonly littleEndian: boolean;
+  /** Globals of the object graph kept as inert placeholders (`unknownGlobals: 'opaque'`), by name. */
+  readonly foreignGlobals: readonly string[];
 }
 
 /** True when the buffer starts with PROTO 2 + LONG1 of 10 bytes, the legacy magic's encoding. */
@@ -67,5 +69,5 @@ export function readLegacy(buf: Uint8Array, opts: { unknownGlobals?: 'refuse' | 
   for (const key of loader.storages.keys()) {
     if (!data.has(key)) throw new PickleError(`storage '${key}' is referenced by the pickle but missing from the storage list`);
   }
-  return { root: graph.value, storages: loader.storages, data, littleEndian };
+  return { root: graph.value, storages: loader.storages, data, littleEndian, foreignGlobals: graph.foreignGlobals };
 }

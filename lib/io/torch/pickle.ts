@@ -5,7 +5,9 @@
  * GLOBAL / STACK_GLOBAL resolve only names on an allow-list (OrderedDict, the torch tensor rebuilders and
  * storage types, set/frozenset, _codecs.encode); any other name is refused with an error naming it, unless
  * the caller asks for opaque placeholders (`unknownGlobals: 'opaque'`), which record class name and
- * arguments and still run nothing.
+ * arguments and still run nothing. Such foreign globals are listed by name in the result (`foreignGlobals`), so
+ * a caller can report what a file referenced (e.g. the `pytorch_lightning` callback class that keys a Lightning
+ * checkpoint's `callbacks` dict) without ever resolving it.
  *
  * Value mapping: None → null, bool → boolean, int → number (bigint outside the safe range), float → number,
  * str → string, bytes → Uint8Array, list/tuple → array, dict/OrderedDict → Map, set → Set,
@@ -92,6 +94,8 @@ export interface UnpickleResult {
   readonly value: unknown;
   /** Offset just after the STOP opcode (the next pickle of a legacy stream starts here). */
   readonly end: number;
+  /** Non-allow-listed globals kept as inert placeholders ('opaque' mode), "module.name", in first-seen order. */
+  readonly foreignGlobals: readonly string[];
 }
 
 // ---------------------------------------------------------------------------------------------------------
@@ -331,6 +335,7 @@ export function unpickle(buf: Uint8Array, start = 0, opts: UnpickleOptions = {})
   let stack: unknown[] = [];
   const metastack: unknown[][] = [];
   const memo = new Map<number, unknown>();
+  const foreign = new Set<string>();
 
   const fail = (msg: string): never => {
     throw new PickleError(`${OPNAMES[op] ?? 'opcode 0x' + op.toString(16)} at offset ${opPos}: ${msg}`);
@@ -384,7 +389,10 @@ export function unpickle(buf: Uint8Array, start = 0, opts: UnpickleOptions = {})
   const resolveGlobal = (module: string, name: string): unknown => {
     const g = resolveAllowedGlobal(module, name);
     if (g !== null) return g;
-    if (unknownMode === 'opaque') return new OpaqueClass(`${module}.${name}`);
+    if (unknownMode === 'opaque') {
+      foreign.add(`${module}.${name}`);
+      return new OpaqueClass(`${module}.${name}`);
+    }
     throw new RefusedGlobalError(`${module}.${name}`);
   };
   const call = (fn: unknown, args: unknown): unknown => {
@@ -442,7 +450,7 @@ export function unpickle(buf: Uint8Array, start = 0, opts: UnpickleOptions = {})
       case 0x2e: { // STOP
         const value = pop();
         if (metastack.length !== 0) fail('unbalanced MARK at STOP (corrupt pickle)');
-        return { value, end: pos };
+        return { value, end: pos, foreignGlobals: [...foreign] };
       }
       case 0x28: metastack.push(stack); stack = []; break; // MARK
       case 0x30: // POP

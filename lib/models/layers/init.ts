@@ -39,3 +39,12 @@ export function truncNormal(rng: Rng, n: number, std: number, lo = -2, hi = 2): 
 export function constantInit(n: number, value: number): Float32Array {
   return new Float32Array(n).fill(value);
 }
+
+/** `n` values from normal(0, sqrt(2 / fanOut)): kaiming_normal_(mode='fan_out', nonlinearity='relu'), torchvision's VGG conv init. */
+export function kaimingNormalFanOut(rng: Rng, n: number, fanOut: number): Float32Array {
+  if (!(fanOut > 0)) throw new Error(`kaimingNormalFanOut needs fanOut > 0 (got ${fanOut})`);
+  const std = Math.sqrt(2 / fanOut);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = rng.normal() * std;
+  return out;
+}

@@ -4,11 +4,11 @@
  * (`upsample.0`, `upsample.2`). No activation inside.
  */
 import * as tf from '@tensorflow/tfjs';
-import { conv2dBias } from './conv';
-import type { ConvWeights, ParamBuilder } from './param-builder';
+import { conv2dBias, type ConvParams } from './conv';
+import type { ParamBuilder } from './param-builder';
 import { pixelShuffle } from './pixel-shuffle';
 
-export type UpsampleStage = { conv: ConvWeights; r: number };
+export type UpsampleStage = { conv: ConvParams; r: number };
 
 /** Shuffle factors of the stages for a scale: powers of two use x2 stages, 3 uses one x3 stage. */
 export function upsampleFactors(scale: number): number[] {

@@ -1,0 +1,52 @@
+/**
+ * DCKD's dynamic contrastive loss L_dcl (Zhou et al., AAAI 2025, Eq. 7; DCKD-code `ContrasLoss.L1_forward` on
+ * `net_vqgan.get_feas([s_out, t_out, n_0 .. n_{N-1}])`; spec methods.md 10.3):
+ *
+ *   L_dcl = Σ_{i=1..5} λ_i · mean|f_i(a) − f_i(t)| / (mean Σ_j |f_i(a) − f_i(n_j)| + 1e-7)
+ *
+ * f_i = the VQGAN encoder's first-res-block map of level i (lib/models/features/vqgan-encoder.ts `features`),
+ * λ = 1/32, 1/16, 1/8, 1/4, 1; a = S(x) (the anchor, the only input with gradient), t = T(x), n_j = the history
+ * model's output on the clean LR (j = 0) and on N−1 degraded LRs (lib/augment/degrade.ts), one per sample.
+ * Images in [0, 1], fed as they are (DCKD does not remap to [−1, 1]). Unweighted by λ_dcl (0.1 in DCKD).
+ *
+ * API
+ *   dckdContrastiveSums(vq, { anchor, positive, negatives }) → RatioSums   per-share sufficient statistics
+ *   dckdContrastiveLoss(vq, { anchor, positive, negatives }, weights?) → L_dcl of that batch
+ * Positive and negatives are detached here and go through the encoder in one batched pass (GroupNorm is per
+ * sample, so batching changes nothing). Data parallelism: D_i and E_i are batch means; combine the shares'
+ * sums with lib/losses/contrastive-ratio.ts (readRatioSums, addRatioTotals, ratioFromTotals,
+ * contrastiveRatioShareSurrogate). Each share needs only its own samples' negatives.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { DCKD_FEATURE_WEIGHTS, type VqganEncoder } from '../models/features/vqgan-encoder';
+import { stopGradient } from '../util/stop-gradient';
+import { type RatioSums, contrastiveRatio, contrastiveRatioSums } from './contrastive-ratio';
+
+export type DckdContrastiveInputs = {
+  /** S(x), [B, H, W, 3] in [0, 1]. */
+  readonly anchor: tf.Tensor4D;
+  /** T(x), same shape; detached here. */
+  readonly positive: tf.Tensor4D;
+  /** The N negatives, each the same shape as the anchor (n_0 = history model on the clean LR); detached here. */
+  readonly negatives: readonly tf.Tensor4D[];
+};
+
+export function dckdContrastiveSums(vq: VqganEncoder, inp: DckdContrastiveInputs): RatioSums {
+  const { anchor, positive, negatives } = inp;
+  const shape = anchor.shape.join();
+  for (const [what, t] of [['positive', positive], ...negatives.map((n, j) => [`negative ${j}`, n] as const)] as const) {
+    if (t.shape.join() !== shape) throw new Error(`DCKD L_dcl: ${what} has shape [${t.shape}], anchor [${anchor.shape}]`);
+  }
+  if (negatives.length === 0) throw new Error('DCKD L_dcl: no negatives');
+  const b = anchor.shape[0];
+  return tf.tidy(() => {
+    const a = vq.features(anchor);
+    const others = vq.features(stopGradient(tf.concat([positive, ...negatives], 0) as tf.Tensor4D));
+    const part = (k: number): tf.Tensor4D[] => others.map((f) => tf.slice(f, [k * b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D);
+    return contrastiveRatioSums(a, part(0), negatives.map((_, j) => part(j + 1)));
+  });
+}
+
+export function dckdContrastiveLoss(vq: VqganEncoder, inp: DckdContrastiveInputs, weights: readonly number[] = DCKD_FEATURE_WEIGHTS): tf.Scalar {
+  return tf.tidy(() => contrastiveRatio(dckdContrastiveSums(vq, inp), weights));
+}

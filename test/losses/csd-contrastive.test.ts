@@ -1,0 +1,87 @@
+// CSD's L_CL against the value PyTorch computed with CSD's ContrastLoss on the stored images (aux_expected.pt).
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUX_JSON, auxFixture, auxNhwc, auxScalar, auxTensor } from '../aux-fixtures';
+import { loadVgg19 } from '../../lib/io/frozen-nets';
+import { tensorToNumbers } from '../../lib/io/torch/checkpoint';
+import {
+  CSD_LAMBDA_CL_01, CSD_VGG_WEIGHTS, csdContrastiveLoss, csdContrastiveSums, csdNegativeOrder, csdNegatives,
+} from '../../lib/losses/csd-contrastive';
+import { contrastiveRatio, readRatioSums, ratioFromTotals } from '../../lib/losses/contrastive-ratio';
+import type { VggFeatures } from '../../lib/models/features/vgg19';
+import { Rng } from '../../lib/util/rng';
+
+let vgg: VggFeatures;
+beforeAll(async () => {
+  await tf.setBackend('cpu');
+  vgg = loadVgg19(auxFixture('tiny_vgg19_torchvision.pth')).net;
+});
+afterAll(() => vgg.dispose());
+
+const inputs = () => ({
+  teacher: auxNhwc('csd_teacher_sr_255', 1 / 255), student: auxNhwc('csd_student_sr_255', 1 / 255),
+  negatives: auxNhwc('csd_negatives_255', 1 / 255),
+});
+
+describe('CSD contrastive loss', () => {
+  it('equals csd_loss_cl (VGG on 255-scaled images, weights 1/32 .. 1) to 1e-5', () => {
+    expect(CSD_VGG_WEIGHTS).toEqual(AUX_JSON.csd_loss.weights);
+    const inp = inputs();
+    const loss = csdContrastiveLoss(vgg, inp);
+    const want = auxScalar('csd_loss_cl');
+    expect(want).toBeCloseTo(AUX_JSON.csd_loss.value, 7);
+    expect(Math.abs(loss.dataSync()[0] - want) / want).toBeLessThan(1e-5);
+    tf.dispose([inp, loss]);
+    expect(CSD_LAMBDA_CL_01).toBeCloseTo(0.784, 3);
+  });
+
+  it('negatives made from the LR batch give the same loss', () => {
+    const lr = auxNhwc('csd_lr_batch');
+    const negatives = csdNegatives(lr, tensorToNumbers(auxTensor('csd_neg_perm')), AUX_JSON.csd_loss.scale);
+    const { teacher, student, negatives: stored } = inputs();
+    const loss = csdContrastiveLoss(vgg, { teacher, student, negatives });
+    expect(Math.abs(loss.dataSync()[0] - auxScalar('csd_loss_cl')) / auxScalar('csd_loss_cl')).toBeLessThan(1e-5);
+    tf.dispose([lr, negatives, teacher, student, stored, loss]);
+  });
+
+  it("CSD's negative order is a permutation of the first K samples; K > batch is refused", () => {
+    const order = csdNegativeOrder(new Rng(4), 10, 16);
+    expect([...order].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(csdNegativeOrder(new Rng(4), 10, 16)).toEqual(order);
+    expect(() => csdNegativeOrder(new Rng(4), 10, 8)).toThrow(/K = 10 needs a batch of at least 10 \(got 8\)/);
+  });
+
+  it('gradients reach the student output only (teacher and negatives detached); no tensor leaks', () => {
+    const { teacher, student, negatives } = inputs();
+    const vs = tf.variable(student, true, 'csd_s') as tf.Variable<tf.Rank.R4>;
+    const vt = tf.variable(teacher, true, 'csd_t') as tf.Variable<tf.Rank.R4>;
+    const vn = tf.variable(negatives, true, 'csd_n') as tf.Variable<tf.Rank.R4>;
+    tf.dispose([teacher, student, negatives]);
+    const run = () => tf.variableGrads(() => csdContrastiveLoss(vgg, { teacher: vt, student: vs, negatives: vn }), [vs, vt, vn]);
+    const first = run();
+    expect(Object.keys(first.grads)).toEqual(['csd_s']);
+    expect(tf.sum(tf.abs(first.grads.csd_s)).dataSync()[0]).toBeGreaterThan(0);
+    tf.dispose([first.value, first.grads]);
+    const before = tf.memory().numTensors;
+    const again = run();
+    tf.dispose([again.value, again.grads]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([vs, vt, vn]);
+  });
+
+  it('two shares with the whole batch\'s negatives combine to the full-batch value', async () => {
+    const { teacher, student, negatives } = inputs();
+    const half = (t: tf.Tensor4D, i: number) => tf.slice(t, [2 * i, 0, 0, 0], [2, -1, -1, -1]) as tf.Tensor4D;
+    const shares = [0, 1].map((i) => csdContrastiveSums(vgg, { teacher: half(teacher, i), student: half(student, i), negatives }));
+    const totals = await Promise.all(shares.map(readRatioSums));
+    const combined = ratioFromTotals({
+      num: totals[0].num.map((v, i) => v + totals[1].num[i]), den: totals[0].den.map((v, i) => v + totals[1].den[i]),
+      count: totals[0].count.map((v, i) => v + totals[1].count[i]),
+    }, CSD_VGG_WEIGHTS);
+    expect(Math.abs(combined - auxScalar('csd_loss_cl')) / auxScalar('csd_loss_cl')).toBeLessThan(1e-5);
+    // The mean of the shares' own ratios is not the batch value.
+    const perShare = shares.map((s) => contrastiveRatio(s, CSD_VGG_WEIGHTS).dataSync()[0]);
+    expect(Math.abs((perShare[0] + perShare[1]) / 2 - combined)).toBeGreaterThan(1e-6);
+    tf.dispose([teacher, student, negatives, shares]);
+  });
+});

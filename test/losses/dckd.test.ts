@@ -1,0 +1,84 @@
+// DCKD's L_dcl and both cross-entropy forms against the values PyTorch computed with DCKD's ContrasLoss / CELoss
+// and the tiny VQGAN (aux_expected.pt), and where their gradients go.
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AUX_JSON, auxFixture, auxNhwc, auxScalar } from '../aux-fixtures';
+import { initBackend } from '../../lib/backend/index';
+import { loadVqgan } from '../../lib/io/frozen-nets';
+import { codeCrossEntropy, dckdCodeLoss } from '../../lib/losses/dckd-code-ce';
+import { dckdContrastiveLoss } from '../../lib/losses/dckd-contrastive';
+import { DCKD_FEATURE_WEIGHTS, type VqganEncoder } from '../../lib/models/features/vqgan-encoder';
+
+let vq: VqganEncoder;
+beforeAll(async () => {
+  await initBackend({ backend: 'wasm', announce: false }); // the kit's training backend (XNNPACK + kit kernels)
+  vq = loadVqgan(auxFixture('tiny_vqgan_f16_lightning.ckpt')).net;
+});
+afterAll(() => vq.dispose());
+
+const images = () => ({
+  anchor: auxNhwc('dckd_anchor'), positive: auxNhwc('dckd_positive'),
+  negatives: [0, 1, 2, 3, 4].map((j) => auxNhwc(`dckd_negative${j}`)),
+});
+const rel = (got: tf.Scalar, want: number): number => Math.abs(got.dataSync()[0] - want) / Math.abs(want);
+
+describe('DCKD losses', () => {
+  it('L_dcl equals dckd_loss_dcl (weights 1/32 .. 1, negative 0 the clean one) to 1e-5', () => {
+    expect(DCKD_FEATURE_WEIGHTS).toEqual(AUX_JSON.dckd_loss.weights);
+    const inp = images();
+    const loss = dckdContrastiveLoss(vq, inp);
+    expect(auxScalar('dckd_loss_dcl')).toBeCloseTo(AUX_JSON.dckd_loss.dcl, 7);
+    expect(rel(loss, auxScalar('dckd_loss_dcl'))).toBeLessThan(1e-5);
+    tf.dispose([inp, loss]);
+  });
+
+  it('Eq. 9 cross-entropy and the released double-softmax form equal the stored values to 1e-5', () => {
+    const { anchor, positive, negatives } = images();
+    const eq9 = dckdCodeLoss(vq, anchor, positive);
+    const legacy = dckdCodeLoss(vq, anchor, positive, 'legacyDoubleSoftmax');
+    expect(rel(eq9, auxScalar('dckd_loss_ce_eq9'))).toBeLessThan(1e-5);
+    expect(rel(legacy, auxScalar('dckd_loss_ce_legacy'))).toBeLessThan(1e-5);
+    expect(auxScalar('dckd_loss_ce_legacy')).toBeCloseTo(AUX_JSON.dckd_loss.ce_legacy_double_softmax, 6);
+    tf.dispose([anchor, positive, negatives, eq9, legacy]);
+  });
+
+  it('cross-entropy forms on small hand-made distributions', () => {
+    const s = tf.tensor2d([[0, Math.log(3)]]);
+    const t = tf.tensor2d([[0.5, 0.5]]);
+    // Eq. 9: -(0.5 log 1/4 + 0.5 log 3/4).
+    expect(codeCrossEntropy(s, t).dataSync()[0]).toBeCloseTo(-(0.5 * Math.log(0.25) + 0.5 * Math.log(0.75)), 6);
+    // Legacy: the softmax of (1/4, 3/4) again.
+    const p = [Math.exp(0.25), Math.exp(0.75)];
+    const z = p[0] + p[1];
+    expect(codeCrossEntropy(s, t, 'legacyDoubleSoftmax').dataSync()[0]).toBeCloseTo(-(0.5 * Math.log(p[0] / z) + 0.5 * Math.log(p[1] / z)), 6);
+    expect(() => codeCrossEntropy(s, tf.tensor2d([[1, 0, 0]]))).toThrow(/differ/);
+    tf.dispose([s, t]);
+  });
+
+  it('gradients of each term reach the student output only; no tensor leaks', () => {
+    const { anchor, positive, negatives } = images();
+    // 16-px crops and two negatives keep the backward passes quick.
+    const crop = (t: tf.Tensor4D) => tf.slice(t, [0, 0, 0, 0], [1, 16, 16, 3]);
+    const va = tf.variable(crop(anchor), true, 'dckd_a') as tf.Variable<tf.Rank.R4>;
+    const vp = tf.variable(crop(positive), true, 'dckd_p') as tf.Variable<tf.Rank.R4>;
+    const vn = negatives.slice(0, 2).map((n, j) => tf.variable(crop(n), true, `dckd_n${j}`) as tf.Variable<tf.Rank.R4>);
+    tf.dispose([anchor, positive, negatives]);
+    const all = [va, vp, ...vn];
+    const terms = [
+      () => dckdContrastiveLoss(vq, { anchor: va, positive: vp, negatives: vn }),
+      () => dckdCodeLoss(vq, va, vp),
+      () => dckdCodeLoss(vq, va, vp, 'legacyDoubleSoftmax'),
+    ];
+    for (const f of terms) {
+      const r = tf.variableGrads(f, all);
+      expect(Object.keys(r.grads)).toEqual(['dckd_a']);
+      expect(tf.sum(tf.abs(r.grads.dckd_a)).dataSync()[0]).toBeGreaterThan(0);
+      tf.dispose([r.value, r.grads]);
+    }
+    const before = tf.memory().numTensors;
+    const r = tf.variableGrads(terms[0], all);
+    tf.dispose([r.value, r.grads]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose(all);
+  });
+});
