@@ -1,7 +1,8 @@
 /**
- * Checks the kit's wasm training kernels against tfjs-backend-cpu in the same process: each case is
- * run on both backends from the same seeded inputs (switching with tf.setBackend, reading back with
- * dataSync) and the previously active backend is restored afterwards.
+ * Checks the kit's wasm training kernels (and the webgpu backend) against tfjs-backend-cpu in the same
+ * process: each case is run on both backends from the same seeded inputs (switching with tf.setBackend,
+ * reading back asynchronously, since webgpu cannot read synchronously in Node) and the previously active
+ * backend is restored afterwards.
  *
  * Error measure: per output, maxAbsErr = max |wasm - cpu| and maxRelErr = maxAbsErr / max |cpu|
  * (normwise relative). float32 sums of up to ~10^4 products carry a random-walk rounding error of about
@@ -561,13 +562,15 @@ export function allCases(rng: Rng, cases: number): KernelCase[] {
 // ---------------------------------------------------------------- running and comparing
 
 /** Runs a case on the active backend and reads every output to host memory. */
-export function runCase(c: KernelCase): Float32Array[] {
+export async function runCase(c: KernelCase): Promise<Float32Array[]> {
   const outputs = tf.tidy(() => {
     const xs = c.inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype));
     return c.compute(xs);
   });
   try {
-    return outputs.map((o) => Float32Array.from(o.dataSync()));
+    const values: Float32Array[] = [];
+    for (const o of outputs) values.push(Float32Array.from(await o.data()));
+    return values;
   } finally {
     tf.dispose(outputs);
   }
@@ -597,7 +600,7 @@ export async function checkCases(cases: readonly KernelCase[], backend = 'wasm')
     if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' failed to initialise`);
     for (const c of cases) {
       try {
-        results.push(runCase(c));
+        results.push(await runCase(c));
         errors.push(null);
       } catch (e) {
         results.push([]);
@@ -607,7 +610,7 @@ export async function checkCases(cases: readonly KernelCase[], backend = 'wasm')
     if (!(await tf.setBackend('cpu'))) throw new Error("backend 'cpu' failed to initialise");
     // The cpu backend here is the reference, not a choice: skip its one-time "install tfjs-node" banner.
     (tf.findBackend('cpu') as unknown as { firstUse?: boolean }).firstUse = false;
-    for (const c of cases) refs.push(runCase(c));
+    for (const c of cases) refs.push(await runCase(c));
   } finally {
     if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
   }
