@@ -59,8 +59,8 @@ function gcd(a: number, b: number): number {
 
 /**
  * A tiny network with the same structure switches as `arch` (residual scaling, channel-attention
- * reduction, window size, shifted windows, MLP ratio, upsampler): kernels depend on the op graph, not on
- * widths or repeat counts, so one block (two for Swin, whose odd blocks shift) stands for all.
+ * reduction, shifted windows, MLP ratio, upsampler): kernels depend on the op graph, not on widths, window
+ * size or repeat counts, so one block (two for Swin, whose odd blocks shift) stands for all.
  */
 export function tinyArch(arch: ArchConfig): ArchConfig {
   switch (arch.arch) {
@@ -70,7 +70,12 @@ export function tinyArch(arch: ArchConfig): ArchConfig {
       return { ...arch, feats: Math.max(4, arch.reduction), groups: 1, blocks: 1 };
     case 'swinir': {
       const heads = arch.heads.reduce((l, h) => (l * h) / gcd(l, h), 1);
-      return { ...arch, embedDim: heads, depths: [Math.min(2, Math.max(...arch.depths))], heads: [heads], upsampleFeats: 4 };
+      // A 4-pixel window has the same ops as an 8-pixel one; on cpu the one-hot bias lookup of an 8-pixel
+      // window ([225, 4096] matmul) alone takes about a second.
+      return {
+        ...arch, embedDim: heads, depths: [Math.min(2, Math.max(...arch.depths))], heads: [heads], upsampleFeats: 4,
+        windowSize: Math.min(4, arch.windowSize),
+      };
     }
   }
 }
@@ -105,4 +110,16 @@ export async function backboneKernels(arch: ArchConfig, scale: Scale, opts: { re
       net.dispose();
     }
   });
+}
+
+/**
+ * On the webgpu backend (the one whose missing kernels nothing else catches), checks before any real work
+ * that every kernel a backbone needs is registered: training (default) or inference only. A no-op on
+ * other backends: cpu is complete, and the wasm kit kernels are tested against every backbone.
+ */
+export async function assertBackboneKernels(arch: ArchConfig, scale: Scale, opts: { readonly training?: boolean } = {}): Promise<void> {
+  const backend = tf.getBackend();
+  if (backend !== 'webgpu') return;
+  const what = `${opts.training === false ? 'inference' : 'a training step'} of ${arch.arch} x${scale}`;
+  assertKernelsRegistered(await backboneKernels(arch, scale, opts), what, backend);
 }

@@ -127,11 +127,16 @@ function loadDawn(): DawnModule {
 
 const SOFTWARE_NAMES = /llvmpipe|lavapipe|softpipe|swiftshader|software/i;
 
+/** A CPU implementation (Mesa llvmpipe/lavapipe/softpipe, SwiftShader, Dawn's fallback adapter), from its info. */
+export function isSoftwareAdapter(info: { device: string; description: string; isFallbackAdapter?: boolean }): boolean {
+  return info.isFallbackAdapter === true || SOFTWARE_NAMES.test(`${info.device} ${info.description}`);
+}
+
 function describeAdapter(a: DawnAdapter, api: WebgpuAdapter['api'], featureLevel: WebgpuAdapter['featureLevel']): WebgpuAdapter {
   const { vendor, architecture, device, description } = a.info;
   return {
     api, featureLevel, vendor, architecture, device, description,
-    software: a.info.isFallbackAdapter === true || SOFTWARE_NAMES.test(`${device} ${description}`),
+    software: isSoftwareAdapter(a.info),
     limits: {
       maxBufferSize: a.limits.maxBufferSize,
       maxStorageBufferBindingSize: a.limits.maxStorageBufferBindingSize,
@@ -175,7 +180,11 @@ async function softwareGlAdapter(findLibrary: (file: string) => boolean): Promis
   process.env.EGL_PLATFORM ??= 'surfaceless';
   const gpu = createInstance(['backend=opengl']);
   const a = await gpu.requestAdapter({ featureLevel: 'compatibility' });
-  if (!a) return { ok: false, reason: `Dawn's OpenGL backend found no adapter (eglInitialize failed with EGL_PLATFORM=${process.env.EGL_PLATFORM})` };
+  if (!a) {
+    const platform = process.env.EGL_PLATFORM;
+    const hint = platform === 'surfaceless' ? '' : '; unset EGL_PLATFORM to let the kit use surfaceless';
+    return { ok: false, reason: `Dawn's OpenGL backend found no adapter (eglInitialize failed with EGL_PLATFORM=${platform}${hint})` };
+  }
   return { ok: true, adapter: describeAdapter(a, 'opengl', 'compatibility'), dawnAdapter: a, gpu };
 }
 
