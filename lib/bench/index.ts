@@ -248,11 +248,11 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
   for (const c of cases) {
     const gflop = caseGflop(c);
     log(`bench: ${c.name}: ${c.mode === 'train' ? `batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR patches` : `${c.sizeLr}x${c.sizeLr} LR image`}, ${gflop.toFixed(1)} GFLOP per iteration, ${repeats} timed + 1 warm-up`);
-    const kit = c.mode === 'infer' ? await timeInfer(c, repeats, workers)
+    const kit: { seconds: number; backend: string; threads: number; simd: BenchRow['simd']; path?: string } = c.mode === 'infer' ? await timeInfer(c, repeats, workers)
       : inProcess ? await timeTrainInProcess(c, repeats) : await timeTrain(c, workers, repeats);
     const notes: string[] = [];
     if (quick) notes.push(`quick: batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR`);
-    if ('path' in kit) notes.push(python ? `${kit.path}; torch gets ${workers} threads` : kit.path);
+    if (kit.path) notes.push(python ? `${kit.path}; torch gets ${workers} threads` : kit.path);
     if (inProcess && python) notes.push('the torch columns are PyTorch on the CPU');
     let row: BenchRow = {
       case: c.name, backend: kit.backend, threads: kit.threads, simd: kit.simd, secondsMedian: kit.seconds, gflops: gflop / kit.seconds,
