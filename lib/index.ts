@@ -8,6 +8,8 @@ export { Rng } from './util/rng';
 // backend and speed
 export { initBackend, describeBackend, backendInfo, type BackendInfo, type BackendName } from './backend/index';
 export { checkKernelsAgainstCpu, type KernelCheckRow } from './backend/gradient-check';
+export { assertBackboneKernels, backboneKernels, missingKernels, recordKernels } from './backend/kernel-check';
+export { gpuBufferCounts, type GpuBufferCounts, type WebgpuAdapter } from './backend/webgpu';
 export { simdBuild, useRelaxedSimd, type SimdBuild } from './backend/simd/index';
 export { runBenchmarks, type BenchRow } from './bench/index';
 export { benchKernels, type KernelBenchRow } from './bench/kernels';
