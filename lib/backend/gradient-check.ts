@@ -18,6 +18,7 @@ import { relativePositionIndex } from '../models/layers/relative-position';
 import { roll } from '../models/layers/roll';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
+import { activateCpuReference } from './kernel-check';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
 
 export interface KernelCheckRow {
@@ -607,9 +608,7 @@ export async function checkCases(cases: readonly KernelCase[], backend = 'wasm')
         errors.push(e instanceof Error ? e.message : String(e));
       }
     }
-    if (!(await tf.setBackend('cpu'))) throw new Error("backend 'cpu' failed to initialise");
-    // The cpu backend here is the reference, not a choice: skip its one-time "install tfjs-node" banner.
-    (tf.findBackend('cpu') as unknown as { firstUse?: boolean }).firstUse = false;
+    await activateCpuReference(); // the reference, not a choice: without its "install tfjs-node" banner
     for (const c of cases) refs.push(await runCase(c));
   } finally {
     if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
