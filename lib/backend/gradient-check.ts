@@ -495,6 +495,38 @@ export function swinCase(rng: Rng, c = 12, heads = 3, ws = 4, size = 8, batch = 
     });
 }
 
+/** VGG-style feature block (3x3 conv, ReLU, 2x2 max pool, conv, ReLU), as in perceptual-loss networks. */
+export function vggBlockCase(rng: Rng, c = 8, batch = 2, size = 8): KernelCase {
+  const spec: ParamSpec = {
+    c1W: { shape: [3, 3, 3, c], scale: Math.sqrt(2 / 27) }, c1B: { shape: [c], scale: 0.1 },
+    c2W: { shape: [3, 3, c, 2 * c], scale: Math.sqrt(2 / (9 * c)) }, c2B: { shape: [2 * c], scale: 0.1 },
+  };
+  return networkCase(rng, 'net:vgg-block', `x ${batch}x${size}x${size}x3, ${c} feats, max pool 2`,
+    [batch, size, size, 3], [batch, size / 2, size / 2, 2 * c], spec, (p, x) => {
+      const pooled = tf.maxPool(tf.relu(conv(x, p.c1W, p.c1B)) as tf.Tensor4D, 2, 2, 'valid');
+      return tf.relu(conv(pooled, p.c2W, p.c2B));
+    });
+}
+
+/**
+ * A 1x1 conv, then GroupNorm (each group of channels normalised over H, W and the group, eps 1e-5), affine
+ * and SiLU; the conv puts the normalisation itself on the gradient path of a parameter.
+ */
+export function groupNormCase(rng: Rng, c = 8, groups = 2, batch = 2, size = 6): KernelCase {
+  const spec: ParamSpec = {
+    inW: { shape: [1, 1, c, c], scale: Math.sqrt(1 / c) }, inB: { shape: [c], scale: 0.1 },
+    gamma: { shape: [c], scale: 1 }, beta: { shape: [c], scale: 0.1 },
+  };
+  return networkCase(rng, 'net:group-norm', `x ${batch}x${size}x${size}x${c}, ${groups} groups`,
+    [batch, size, size, c], [batch, size, size, c], spec, (p, x) => {
+      const g = tf.reshape(conv(x, p.inW, p.inB), [batch, size, size, groups, c / groups]);
+      const { mean, variance } = tf.moments(g, [1, 2, 4], true);
+      const normed = tf.reshape(tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, 1e-5))), [batch, size, size, c]);
+      const y = tf.add(tf.mul(normed, p.gamma), p.beta);
+      return tf.mul(y, tf.sigmoid(y));
+    });
+}
+
 /**
  * A full training step's gradients of a real kit network (lib/models): L1 loss against a random target,
  * gradient of every variable. Weights come from the seeded builder, so both backends see the same net.

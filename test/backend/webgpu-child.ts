@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo, initBackend } from '../../lib/backend/index';
-import { checkCases, modelStepCases } from '../../lib/backend/gradient-check';
+import { checkCases, groupNormCase, modelStepCases, vggBlockCase } from '../../lib/backend/gradient-check';
 import { activateCpuReference, assertKernelsRegistered, backboneKernels, missingKernels } from '../../lib/backend/kernel-check';
 import { gpuBufferCounts } from '../../lib/backend/webgpu';
 import { upscaleFile } from '../../lib/cli/commands/upscale';
@@ -126,6 +126,7 @@ async function main(): Promise<void> {
   lap('kernels');
 
   const gradRows = await checkCases(modelStepCases(new Rng(2026)), 'webgpu');
+  const featureRows = await checkCases([vggBlockCase(new Rng(7)), groupNormCase(new Rng(8))], 'webgpu');
   lap('gradients');
   gc();
 
@@ -160,7 +161,7 @@ async function main(): Promise<void> {
   lap('eval');
 
   process.stdout.write(`${JSON.stringify({
-    backend: info.name, adapter: info.adapter, missing, missingError, gradRows, gpuSteps, cpuSteps, readSyncError,
+    backend: info.name, adapter: info.adapter, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, readSyncError,
     eval: {
       psnrGpu: gpuEval.psnr, psnrCpu: cpuEval.psnr, tiledMaxAbsDiff: maxAbsDiff(gpuEval.tiled, cpuEval.tiled),
       tensorsBefore: gpuEval.tensorsBefore, tensorsAfter: gpuEval.tensorsAfter, pngDiff,

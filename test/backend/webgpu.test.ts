@@ -17,6 +17,7 @@ type ChildResult = {
   missing: Record<string, string[]>;
   missingError: string;
   gradRows: KernelCheckRow[];
+  featureRows: KernelCheckRow[];
   gpuSteps: StepTrace;
   cpuSteps: StepTrace;
   readSyncError: string;
@@ -72,6 +73,12 @@ describe('webgpu backend', () => {
     needAdapter(ctx);
     expect(result.gradRows.map((r) => r.kernel)).toEqual(['step:edsr', 'step:edsr', 'step:rcan', 'step:swinir', 'step:swinir']);
     for (const r of result.gradRows) expect(r.ok, `${r.kernel} ${r.shape}: maxRelErr ${r.maxRelErr}`).toBe(true);
+  });
+
+  it('VGG-style (conv, ReLU, max pool) and GroupNorm blocks: gradients agree with the cpu backend', (ctx) => {
+    needAdapter(ctx);
+    expect(result.featureRows.map((r) => r.kernel)).toEqual(['net:vgg-block', 'net:group-norm']);
+    for (const r of result.featureRows) expect(r.ok, `${r.kernel} ${r.shape}: maxRelErr ${r.maxRelErr}`).toBe(true);
   });
 
   it('four Adam steps follow the cpu backend and keep tensors and GPU buffers flat', (ctx) => {
