@@ -10,6 +10,8 @@ export { Rng } from './util/rng';
 // --- backends, step engines, speed ----------------------------------------------------------------------
 export { initBackend, describeBackend, backendInfo, type BackendInfo, type BackendName } from './backend/index';
 export { checkKernelsAgainstCpu, type KernelCheckRow } from './backend/gradient-check';
+export { assertBackboneKernels, backboneKernels, missingKernels, recordKernels } from './backend/kernel-check';
+export { gpuBufferCounts, type GpuBufferCounts, type WebgpuAdapter } from './backend/webgpu';
 export { simdBuild, useRelaxedSimd, type SimdBuild } from './backend/simd/index';
 export { resolveEngine, ENGINE_CHOICES, type StepEngine, type EngineChoice, type EngineKind } from './train/step-engine';
 export { InProcessEngine } from './train/in-process-engine';

@@ -1,14 +1,15 @@
 /**
- * `npm run bench [-- --json] [--cases edsr-train,student16-train,edsr-infer] [--repeats N] [--quick] [--workers N] [--no-torch]`
+ * `npm run bench [-- --json] [--cases edsr-train,student16-train,edsr-infer] [--repeats N] [--quick] [--workers N] [--no-torch] [--backend webgpu]`
  * Times the kit's training step and inference against PyTorch on the same cores (lib/bench).
  */
+import { BACKEND_NAMES, type BackendName } from '../lib/backend/index';
 import { BENCH_CASES, formatBenchTable, runBenchmarks } from '../lib/bench/index';
 
-interface Args { json: boolean; cases?: string[]; repeats?: number; quick: boolean; workers?: number; torch: boolean }
+interface Args { json: boolean; cases?: string[]; repeats?: number; quick: boolean; workers?: number; torch: boolean; backend?: BackendName }
 
 function usage(): never {
   process.stderr.write(
-    'usage: npm run bench -- [--json] [--cases a,b] [--repeats N] [--quick] [--workers N] [--no-torch]\n' +
+    'usage: npm run bench -- [--json] [--cases a,b] [--repeats N] [--quick] [--workers N] [--no-torch] [--backend webgpu]\n' +
       `cases: ${BENCH_CASES.join(', ')}\n`,
   );
   process.exit(2);
@@ -35,6 +36,16 @@ function parseArgs(argv: string[]): Args {
       case '--cases': a.cases = (value() ?? '').split(',').filter(Boolean); break;
       case '--repeats': a.repeats = intArg('--repeats', value()); break;
       case '--workers': a.workers = intArg('--workers', value()); break;
+      case '--backend': {
+        const b = value();
+        if (!(BACKEND_NAMES as readonly (string | undefined)[]).includes(b)) {
+          process.stderr.write(`--backend must be one of ${BACKEND_NAMES.join(', ')} (got ${b})\n`);
+          usage();
+        }
+        a.backend = b as BackendName;
+        process.env.SRKD_BACKEND = b; // the worker pool and initBackend read it too
+        break;
+      }
       case '--help': case '-h': usage(); break;
       default: process.stderr.write(`unknown argument '${argv[i]}'\n`); usage();
     }
@@ -44,7 +55,7 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const rows = await runBenchmarks({ cases: args.cases, repeats: args.repeats, quick: args.quick, workers: args.workers, torch: args.torch });
+  const rows = await runBenchmarks({ cases: args.cases, repeats: args.repeats, quick: args.quick, workers: args.workers, torch: args.torch, backend: args.backend });
   if (args.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
   else process.stdout.write(`${formatBenchTable(rows)}\n\n(ratio = torch seconds / kit seconds, same cores, same run; timings on a shared machine are noisy)\n`);
 }

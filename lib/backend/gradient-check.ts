@@ -1,7 +1,8 @@
 /**
- * Checks the kit's wasm training kernels against tfjs-backend-cpu in the same process: each case is
- * run on both backends from the same seeded inputs (switching with tf.setBackend, reading back with
- * dataSync) and the previously active backend is restored afterwards.
+ * Checks the kit's wasm training kernels (and the webgpu backend) against tfjs-backend-cpu in the same
+ * process: each case is run on both backends from the same seeded inputs (switching with tf.setBackend,
+ * reading back asynchronously, since webgpu cannot read synchronously in Node) and the previously active
+ * backend is restored afterwards.
  *
  * Error measure: per output, maxAbsErr = max |wasm - cpu| and maxRelErr = maxAbsErr / max |cpu|
  * (normwise relative). float32 sums of up to ~10^4 products carry a random-walk rounding error of about
@@ -17,6 +18,7 @@ import { relativePositionIndex } from '../models/layers/relative-position';
 import { roll } from '../models/layers/roll';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
+import { activateCpuReference } from './kernel-check';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
 
 export interface KernelCheckRow {
@@ -493,6 +495,38 @@ export function swinCase(rng: Rng, c = 12, heads = 3, ws = 4, size = 8, batch = 
     });
 }
 
+/** VGG-style feature block (3x3 conv, ReLU, 2x2 max pool, conv, ReLU), as in perceptual-loss networks. */
+export function vggBlockCase(rng: Rng, c = 8, batch = 2, size = 8): KernelCase {
+  const spec: ParamSpec = {
+    c1W: { shape: [3, 3, 3, c], scale: Math.sqrt(2 / 27) }, c1B: { shape: [c], scale: 0.1 },
+    c2W: { shape: [3, 3, c, 2 * c], scale: Math.sqrt(2 / (9 * c)) }, c2B: { shape: [2 * c], scale: 0.1 },
+  };
+  return networkCase(rng, 'net:vgg-block', `x ${batch}x${size}x${size}x3, ${c} feats, max pool 2`,
+    [batch, size, size, 3], [batch, size / 2, size / 2, 2 * c], spec, (p, x) => {
+      const pooled = tf.maxPool(tf.relu(conv(x, p.c1W, p.c1B)) as tf.Tensor4D, 2, 2, 'valid');
+      return tf.relu(conv(pooled, p.c2W, p.c2B));
+    });
+}
+
+/**
+ * A 1x1 conv, then GroupNorm (each group of channels normalised over H, W and the group, eps 1e-5), affine
+ * and SiLU; the conv puts the normalisation itself on the gradient path of a parameter.
+ */
+export function groupNormCase(rng: Rng, c = 8, groups = 2, batch = 2, size = 6): KernelCase {
+  const spec: ParamSpec = {
+    inW: { shape: [1, 1, c, c], scale: Math.sqrt(1 / c) }, inB: { shape: [c], scale: 0.1 },
+    gamma: { shape: [c], scale: 1 }, beta: { shape: [c], scale: 0.1 },
+  };
+  return networkCase(rng, 'net:group-norm', `x ${batch}x${size}x${size}x${c}, ${groups} groups`,
+    [batch, size, size, c], [batch, size, size, c], spec, (p, x) => {
+      const g = tf.reshape(conv(x, p.inW, p.inB), [batch, size, size, groups, c / groups]);
+      const { mean, variance } = tf.moments(g, [1, 2, 4], true);
+      const normed = tf.reshape(tf.div(tf.sub(g, mean), tf.sqrt(tf.add(variance, 1e-5))), [batch, size, size, c]);
+      const y = tf.add(tf.mul(normed, p.gamma), p.beta);
+      return tf.mul(y, tf.sigmoid(y));
+    });
+}
+
 /**
  * A full training step's gradients of a real kit network (lib/models): L1 loss against a random target,
  * gradient of every variable. Weights come from the seeded builder, so both backends see the same net.
@@ -561,13 +595,15 @@ export function allCases(rng: Rng, cases: number): KernelCase[] {
 // ---------------------------------------------------------------- running and comparing
 
 /** Runs a case on the active backend and reads every output to host memory. */
-export function runCase(c: KernelCase): Float32Array[] {
+export async function runCase(c: KernelCase): Promise<Float32Array[]> {
   const outputs = tf.tidy(() => {
     const xs = c.inputs.map((i) => tf.tensor(i.values, i.shape, i.dtype));
     return c.compute(xs);
   });
   try {
-    return outputs.map((o) => Float32Array.from(o.dataSync()));
+    const values: Float32Array[] = [];
+    for (const o of outputs) values.push(Float32Array.from(await o.data()));
+    return values;
   } finally {
     tf.dispose(outputs);
   }
@@ -597,17 +633,15 @@ export async function checkCases(cases: readonly KernelCase[], backend = 'wasm')
     if (!(await tf.setBackend(backend))) throw new Error(`backend '${backend}' failed to initialise`);
     for (const c of cases) {
       try {
-        results.push(runCase(c));
+        results.push(await runCase(c));
         errors.push(null);
       } catch (e) {
         results.push([]);
         errors.push(e instanceof Error ? e.message : String(e));
       }
     }
-    if (!(await tf.setBackend('cpu'))) throw new Error("backend 'cpu' failed to initialise");
-    // The cpu backend here is the reference, not a choice: skip its one-time "install tfjs-node" banner.
-    (tf.findBackend('cpu') as unknown as { firstUse?: boolean }).firstUse = false;
-    for (const c of cases) refs.push(runCase(c));
+    await activateCpuReference(); // the reference, not a choice: without its "install tfjs-node" banner
+    for (const c of cases) refs.push(await runCase(c));
   } finally {
     if (previous && tf.getBackend() !== previous) await tf.setBackend(previous);
   }

@@ -1,6 +1,12 @@
 /**
- * Backend selection. Order: tensorflow (tfjs-node-gpu, then tfjs-node) > wasm (with the kit's
- * training kernels) > cpu. SRKD_BACKEND=tensorflow|wasm|cpu forces one; forcing a missing one is an error.
+ * Backend selection. Order: tensorflow (tfjs-node-gpu, then tfjs-node) > webgpu (a real GPU through Dawn's
+ * Vulkan backend; never a software adapter) > wasm (with the kit's training kernels) > cpu.
+ * SRKD_BACKEND=tensorflow|webgpu|wasm|cpu forces one; forcing a missing one is an error. Forced webgpu on a
+ * host without a GPU runs on Mesa's software OpenGL (correctness checks only; webgpu.ts).
+ *
+ * Auto-selection probes webgpu on the main thread only: a GPU device belongs to one process-wide backend
+ * instance, and data-parallel worker threads (which inherit the environment) stay on wasm. When the probe
+ * finds no GPU, the banner is preceded by one line saying why.
  *
  * wasm threads (opt-in, for single-image inference on the main thread): `initBackend({ threads: 'auto' })`
  * or SRKD_WASM_THREADS=auto|N runs the wasm backend on tfjs's threaded SIMD build (wasm-threads.ts), whose
@@ -14,9 +20,10 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
 import { parseThreads, registerThreadedWasm, threadedWasmThreads } from './wasm-threads';
 import { type SimdBuild, simdBuild } from './simd/index';
+import { describeAdapterLine, probeWebgpuAdapter, registerWebgpuBackend, type WebgpuAdapter } from './webgpu';
 
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
-export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'wasm', 'cpu'];
+export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
+export const BACKEND_NAMES: readonly BackendName[] = ['tensorflow', 'webgpu', 'wasm', 'cpu'];
 
 export interface BackendInfo {
   readonly name: BackendName;
@@ -32,6 +39,10 @@ export interface BackendInfo {
   readonly kitKernels: readonly string[];
   /** Build of the kit's hand-written SIMD kernels (lib/backend/simd), null when they are off or not wasm. */
   readonly simd: SimdBuild | null;
+  /** webgpu only: the adapter (vendor, architecture, device, driver description, limits); else null. */
+  readonly adapter: WebgpuAdapter | null;
+  /** Why auto-selection passed over a faster backend, e.g. "webgpu: the Vulkan loader ... is not installed". */
+  readonly passedOver: readonly string[];
 }
 
 export interface InitBackendOptions {
@@ -95,6 +106,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
 
   let name: BackendName;
   let provider: string;
+  let adapter: WebgpuAdapter | null = null;
+  const passedOver: string[] = [];
   const tfProvider = forced === undefined || forced === 'tensorflow' ? tensorflowProvider() : null;
   if (forced === 'tensorflow' && !tfProvider) {
     throw new Error(
@@ -102,9 +115,19 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
         '(their install downloads libtensorflow; see environment.md)',
     );
   }
+  const gpu = !tfProvider && (forced === 'webgpu' || (forced === undefined && isMainThread))
+    ? await probeWebgpuAdapter(forced === 'webgpu' ? 'any' : 'gpu')
+    : null;
+  if (forced === 'webgpu' && gpu?.ok === false) throw new Error(`SRKD_BACKEND=webgpu but no WebGPU adapter is available: ${gpu.reason}`);
+  if (gpu?.ok === false) passedOver.push(`webgpu: ${gpu.reason}`);
+  if (gpu?.ok && gpu.noGpuReason) passedOver.push(`a GPU for webgpu: ${gpu.noGpuReason}`);
   if (tfProvider) {
     name = 'tensorflow';
     provider = tfProvider;
+  } else if (gpu?.ok) {
+    name = 'webgpu';
+    provider = '@tensorflow/tfjs-backend-webgpu';
+    adapter = registerWebgpuBackend(gpu);
   } else if (forced === 'cpu') {
     name = 'cpu';
     provider = '@tensorflow/tfjs-backend-cpu';
@@ -125,24 +148,33 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
   if (name === 'wasm') versions['tfjs-backend-wasm'] = require('@tensorflow/tfjs-backend-wasm').version_wasm;
   if (name === 'tensorflow') versions[provider.replace('@tensorflow/', '')] = require(`${provider}/package.json`).version;
+  if (name === 'webgpu') {
+    versions['tfjs-backend-webgpu'] = require('@tensorflow/tfjs-backend-webgpu/package.json').version;
+    versions.webgpu = require('webgpu/package.json').version;
+  }
   const threads = name === 'wasm' ? Math.max(1, threadedWasmThreads()) : 1;
   if (threads > 1) versions['tfjs-backend-wasm'] += ' threaded-simd';
   const simd = name === 'wasm' ? simdBuild(tf.backend()) : null;
-  current = { name, provider, versions, threads, kitKernels, simd };
+  current = { name, provider, versions, threads, kitKernels, simd, adapter, passedOver };
   return announce(current, options);
 }
 
 function announce(info: BackendInfo, options: InitBackendOptions): BackendInfo {
   if (options.announce !== false && !announced) {
     announced = true;
+    for (const why of info.passedOver) process.stderr.write(`srkd: not using ${why}\n`);
     process.stderr.write(`srkd: ${describeBackend(info)}\n`);
   }
   return info;
 }
 
-/** One line, e.g. "backend wasm (tfjs-core 4.22.0, tfjs-backend-wasm 4.22.0), 1 thread per worker, 7 kit kernels". */
+/**
+ * One line, e.g. "backend wasm (tfjs-core 4.22.0, tfjs-backend-wasm 4.22.0), 1 thread per worker, 7 kit kernels"
+ * or "backend webgpu (...) on NVIDIA H100 (nvidia hopper, Vulkan, ...)".
+ */
 export function describeBackend(info: BackendInfo): string {
   const v = Object.entries(info.versions).map(([k, x]) => `${k} ${x}`).join(', ');
+  if (info.adapter) return `backend ${info.name} (${v}) on ${describeAdapterLine(info.adapter)}`;
   const simd = info.simd ? ` (SIMD ${info.simd})` : '';
   const kits = info.kitKernels.length ? `, ${info.kitKernels.length} kit training kernels${simd}` : '';
   return `backend ${info.name} (${v}), ${info.threads} thread${info.threads === 1 ? '' : 's'} per worker${kits}`;

@@ -10,7 +10,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { kitModulePath } from '../util/module-path';
 import * as tf from '@tensorflow/tfjs';
-import { backendInfo, initBackend } from '../backend/index';
+import { backendInfo, type BackendName, describeBackend, initBackend } from '../backend/index';
+import { gpuBufferCounts } from '../backend/webgpu';
 import { buildModel } from '../models/build';
 import { analyticMacs } from '../models/archs/index';
 import type { EdsrConfig } from '../models/types';
@@ -54,6 +55,11 @@ export interface BenchOptions {
   readonly torch?: boolean;
   /** Progress lines (default: stderr). */
   readonly log?: (line: string) => void;
+  /**
+   * 'webgpu' (also SRKD_BACKEND=webgpu): every case on the main thread's webgpu backend, training steps
+   * in-process (one GPU device, no worker split). Default: training through the data-parallel wasm pool.
+   */
+  readonly backend?: BackendName;
 }
 
 export interface BenchRow {
@@ -130,6 +136,41 @@ async function timeTrain(c: BenchCase, workers: number, repeats: number): Promis
 }
 
 /**
+ * Training steps on the main thread's backend (webgpu: one device, no worker split): forward, L1, gradients
+ * and an Adam update per step, inputs uploaded once. A step is timed until a value computed after its
+ * update has been read back, so all of its GPU work is included.
+ */
+async function timeTrainInProcess(c: BenchCase, repeats: number): Promise<{ seconds: number; backend: string; threads: number; simd: BenchRow['simd']; path: string }> {
+  const info = backendInfo() ?? (await initBackend());
+  const net = buildModel(c.arch, c.scale, { seed: 0 });
+  const adam = tf.train.adam(1e-4);
+  const lr = tf.randomUniform([c.batch, c.sizeLr, c.sizeLr, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
+  const hr = tf.randomUniform([c.batch, c.sizeLr * c.scale, c.sizeLr * c.scale, 3], 0, 1, 'float32', 2);
+  const vars = [...net.params.values()];
+  const last = vars[vars.length - 1];
+  try {
+    const times: number[] = [];
+    let buffers = '';
+    for (let i = 0; i < repeats + 1; i++) {
+      const t0 = performance.now();
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.abs(tf.sub(net.forward(lr, { taps: [] }).out, hr))) as tf.Scalar, vars);
+      adam.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      const done = tf.tidy(() => tf.slice(tf.reshape(last, [-1]), 0, 1));
+      await done.data();
+      tf.dispose([value, grads, done]);
+      if (i > 0) times.push((performance.now() - t0) / 1000); // the first step creates Adam slots and compiles shaders
+      const b = gpuBufferCounts();
+      if (b) buffers = `, GPU memory held ${(b.bytesAllocated / 2 ** 20).toFixed(0)} MiB`;
+    }
+    return { seconds: median(times), backend: info.name, threads: 1, simd: info.simd, path: `in-process training on the main thread${buffers}` };
+  } finally {
+    adam.dispose();
+    tf.dispose([lr, hr]);
+    net.dispose();
+  }
+}
+
+/**
  * One image through the fastest inference path: the main thread's wasm backend on tfjs's threaded SIMD
  * build with `threads` XNNPACK threads (SRKD_WASM_THREADS overrides; if the backend was already
  * initialised in this process, it is used as it is). Conv + bias (+ ReLU) run as single FusedConv2D
@@ -144,7 +185,7 @@ async function timeInfer(c: BenchCase, repeats: number, threads: number): Promis
     for (let i = 0; i < repeats + 1; i++) {
       const t0 = performance.now();
       const out = net.forward(lr, { taps: [] }).out;
-      out.dataSync(); // wait for the result
+      await out.data(); // wait for the result (asynchronously: webgpu has no synchronous read in Node)
       tf.dispose(out);
       if (i > 0) times.push((performance.now() - t0) / 1000);
     }
@@ -198,6 +239,8 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
   const quick = opts.quick ?? false;
   const names = opts.cases && opts.cases.length ? opts.cases : BENCH_CASES;
   const cases = names.map((n) => resolveCase(n, quick, workers));
+  const inProcess = (opts.backend ?? process.env.SRKD_BACKEND) === 'webgpu';
+  if (inProcess) log(`bench: ${describeBackend(await initBackend({ backend: 'webgpu', announce: false }))}`);
   const python = opts.torch === false ? null : findTorchPython();
   if (opts.torch !== false && !python) log('bench: no Python with torch found (SRKD_TORCH_PYTHON, python3, /usr/bin/python3); kit only');
 
@@ -205,10 +248,12 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
   for (const c of cases) {
     const gflop = caseGflop(c);
     log(`bench: ${c.name}: ${c.mode === 'train' ? `batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR patches` : `${c.sizeLr}x${c.sizeLr} LR image`}, ${gflop.toFixed(1)} GFLOP per iteration, ${repeats} timed + 1 warm-up`);
-    const kit = c.mode === 'train' ? await timeTrain(c, workers, repeats) : await timeInfer(c, repeats, workers);
+    const kit: { seconds: number; backend: string; threads: number; simd: BenchRow['simd']; path?: string } = c.mode === 'infer' ? await timeInfer(c, repeats, workers)
+      : inProcess ? await timeTrainInProcess(c, repeats) : await timeTrain(c, workers, repeats);
     const notes: string[] = [];
     if (quick) notes.push(`quick: batch ${c.batch}, ${c.sizeLr}x${c.sizeLr} LR`);
-    if ('path' in kit) notes.push(`${kit.path}; torch gets ${workers} threads`);
+    if (kit.path) notes.push(python ? `${kit.path}; torch gets ${workers} threads` : kit.path);
+    if (inProcess && python) notes.push('the torch columns are PyTorch on the CPU');
     let row: BenchRow = {
       case: c.name, backend: kit.backend, threads: kit.threads, simd: kit.simd, secondsMedian: kit.seconds, gflops: gflop / kit.seconds,
       gflopPerIteration: gflop, batch: c.batch, sizeLr: c.sizeLr, repeats,

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Command } from '../command';
 import { numberArg, stringArg, UsageError } from '../command';
 import { initBackend } from '../../backend/index';
+import { assertBackboneKernels } from '../../backend/kernel-check';
 import { defaultDataRoot } from '../../data/data-root';
 import { evaluate, toCsv } from '../../eval/evaluate';
 import { describeProtocol, PAPER_Y } from '../../metrics/protocol';
@@ -48,6 +49,7 @@ export const evalCommand: Command = {
     try {
       const scale = args.values.scale === undefined ? loaded.net.scale : numberArg(args, 'scale');
       if (scale !== loaded.net.scale) throw new UsageError(`--scale ${scale}, but the model is x${loaded.net.scale} (${loaded.description})`);
+      await assertBackboneKernels(loaded.net.arch, loaded.net.scale, { training: false }); // webgpu: fail before any image
       const tile = args.values.tile === undefined ? 0 : numberArg(args, 'tile');
       const result = await evaluate(loaded.net, {
         sets, scale: loaded.net.scale, root: typeof args.values.data === 'string' ? path.resolve(args.values.data) : defaultDataRoot(),

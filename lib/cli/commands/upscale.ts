@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { Command } from '../command';
 import { numberArg, stringArg, UsageError } from '../command';
 import { initBackend } from '../../backend/index';
+import { assertBackboneKernels } from '../../backend/kernel-check';
 import { readImage, writePng } from '../../data/decode';
 import { createImage, imageToTensor, quantizeUnit } from '../../data/image';
 import { DEFAULT_OVERLAP, DEFAULT_TILE, defaultOverlap, planTiles, upscaleTiledData } from '../../eval/tiled';
@@ -156,6 +157,7 @@ export const upscaleCommand: Command = {
       if (model.net.scale !== scale) {
         throw new UsageError(`--scale ${scale} does not match the model, which is x${model.net.scale} (${model.description})`);
       }
+      await assertBackboneKernels(model.net.arch, model.net.scale, { training: false }); // webgpu: fail before any image
       process.stderr.write(`srkd upscale: ${model.description}\n`);
       for (const [i, job] of jobs.entries()) {
         const label = jobs.length > 1 ? `[${i + 1}/${jobs.length}] ${path.basename(job.input)}` : path.basename(job.input);

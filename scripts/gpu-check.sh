@@ -1,0 +1,112 @@
+#!/usr/bin/env bash
+# The GPU check of the webgpu path, for a Linux x86-64 host with a GPU and its driver (e.g. NVIDIA's).
+#   OUT=<folder> bash scripts/gpu-check.sh [--allow-software] [--quick]
+# 1. The Vulkan loader (libvulkan.so.1): kept if present; else unpacked from .gpu/debs (scripts/gpu-pack.sh)
+#    or .gl/*.deb; else installed with apt-get (apt package libvulkan1).
+# 2. The GPU's Vulkan driver: NVIDIA's ICD file is looked for where drivers and containers put it
+#    (/usr/share/vulkan/icd.d, /etc/vulkan/icd.d, /usr/local/nvidia/share/vulkan/icd.d).
+# 3. Node and node_modules: as installed; else from .gpu/ (scripts/gpu-pack.sh); else 'npm ci'.
+# 4. Runs, writing under $OUT (at most 8 files):
+#      env.txt        nvidia-smi, the Vulkan ICDs found, node version
+#      adapter.json   the adapter SRKD_BACKEND=webgpu gets (BackendInfo)
+#      checks.json    test/backend/webgpu-child.ts: kernel check, EDSR/RCAN/SwinIR training-step gradients
+#                     against the cpu backend, 4 Adam steps with tensor and GPU buffer counts, eval vs cpu
+#      test.log       the same checks asserted by vitest (test/backend/webgpu.test.ts)
+#      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case)
+#      log.txt        everything printed
+# The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
+# (a rehearsal on Mesa's software adapter that installs nothing; with --quick the bench runs two small cases).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+OUT="${OUT:-$ROOT/out/gpu-check}"
+mkdir -p "$OUT"
+ALLOW_SOFTWARE=0
+QUICK=()
+for a in "$@"; do
+  case "$a" in
+    --allow-software) ALLOW_SOFTWARE=1 ;;
+    --quick) QUICK=(--quick --repeats 1 --cases student16-train,edsr-infer) ;;
+    *) echo "usage: OUT=<folder> bash scripts/gpu-check.sh [--allow-software] [--quick]" >&2; exit 2 ;;
+  esac
+done
+exec > >(tee "$OUT/log.txt") 2>&1
+say() { echo "gpu-check: $*"; }
+
+# --- 1. Vulkan loader ------------------------------------------------------------------------------------
+has_vulkan() { ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null; }
+if ! has_vulkan && [ $ALLOW_SOFTWARE -eq 1 ]; then
+  say "rehearsal (--allow-software): not installing the Vulkan loader on this host"
+elif ! has_vulkan; then
+  debs=$(ls .gpu/debs/*.deb .gl/*.deb 2>/dev/null || true)
+  if [ -n "$debs" ]; then
+    say "unpacking $(echo "$debs" | wc -l) .deb(s) (the Vulkan loader) into /"
+    for f in $debs; do dpkg -x "$f" /; done
+    ldconfig
+  elif command -v apt-get >/dev/null; then
+    say "installing libvulkan1 with apt-get"
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null
+  fi
+fi
+has_vulkan || say "WARNING: libvulkan.so.1 is still missing (apt package libvulkan1)"
+
+# --- 2. The driver's Vulkan ICD ----------------------------------------------------------------------------
+if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
+  if ! ls /usr/share/vulkan/icd.d/*.json /etc/vulkan/icd.d/*.json >/dev/null 2>&1; then
+    for icd in /usr/local/nvidia/share/vulkan/icd.d/nvidia_icd.json /usr/local/nvidia/icd.d/nvidia_icd.json; do
+      if [ -f "$icd" ]; then export VK_DRIVER_FILES="$icd"; say "Vulkan driver file: $icd"; break; fi
+    done
+  fi
+fi
+egl_nvidia=/usr/local/nvidia/share/glvnd/egl_vendor.d/10_nvidia.json
+[ -f "$egl_nvidia" ] && [ -z "${__EGL_VENDOR_LIBRARY_FILENAMES:-}" ] && export __EGL_VENDOR_LIBRARY_FILENAMES="$egl_nvidia"
+
+# --- 3. Node and node_modules --------------------------------------------------------------------------------
+if ! command -v node >/dev/null && [ -f .gpu/node.xz ]; then
+  mkdir -p /tmp/gpu-node/bin && xz -dc .gpu/node.xz > /tmp/gpu-node/bin/node && chmod +x /tmp/gpu-node/bin/node
+  export PATH="/tmp/gpu-node/bin:$PATH"
+fi
+command -v node >/dev/null || { say "no Node: install Node >= 20.19 or run scripts/gpu-pack.sh on a host with apt and carry .gpu"; exit 1; }
+if [ ! -d node_modules ]; then
+  if [ -f .gpu/node_modules.tar.xz ]; then
+    say "unpacking node_modules from .gpu"
+    tar -xJf .gpu/node_modules.tar.xz
+  else
+    npm ci --no-audit --no-fund || { say "npm ci failed (no registry?): run scripts/gpu-pack.sh elsewhere and carry .gpu"; exit 1; }
+  fi
+fi
+[ -d .gpu/shared ] && [ -z "${SRKD_SHARED:-}" ] && export SRKD_SHARED="$ROOT/.gpu/shared"
+
+{
+  echo "date: $(date -u +%FT%TZ)"; echo "node: $(node --version)"; uname -a
+  command -v nvidia-smi >/dev/null && nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.max.sm --format=csv
+  echo "VK_DRIVER_FILES=${VK_DRIVER_FILES:-} VK_ICD_FILENAMES=${VK_ICD_FILENAMES:-}"
+  ls /usr/share/vulkan/icd.d /etc/vulkan/icd.d 2>/dev/null
+} > "$OUT/env.txt" 2>&1
+cat "$OUT/env.txt"
+
+# --- 4. Adapter, checks, benchmark -----------------------------------------------------------------------
+export SRKD_BACKEND=webgpu
+node -e "require('ts-node').register({transpileOnly:true});require('./lib/backend/index').initBackend()
+  .then(i=>console.log(JSON.stringify(i,null,1)),e=>{console.error(e.message);process.exit(3);})" > "$OUT/adapter.json"
+status=$?
+cat "$OUT/adapter.json"
+[ $status -eq 0 ] || { say "no WebGPU adapter (see above)"; exit 1; }
+if grep -q '"software": true' "$OUT/adapter.json" && [ $ALLOW_SOFTWARE -eq 0 ]; then
+  say "the adapter is a software one, not the GPU: check the driver's Vulkan ICD (env.txt); --allow-software rehearses anyway"
+  exit 1
+fi
+
+say "webgpu checks (child process, JSON)"
+node --expose-gc bin/run-ts.js test/backend/webgpu-child.ts > "$OUT/checks.json"
+checks=$?
+say "webgpu checks asserted (vitest)"
+npx vitest run test/backend/webgpu.test.ts > "$OUT/test.log" 2>&1
+tests=$?
+tail -n 15 "$OUT/test.log"
+say "benchmark on webgpu"
+node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${QUICK[@]}" > "$OUT/bench.jsonl"
+bench=$?
+cat "$OUT/bench.jsonl"
+say "exit codes: checks $checks, tests $tests, bench $bench"
+[ $checks -eq 0 ] && [ $tests -eq 0 ] && [ $bench -eq 0 ]

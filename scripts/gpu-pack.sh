@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Prepares .gpu/ for scripts/gpu-check.sh on a GPU machine that reaches no package registry (the device
+# machines lent to sessions: no npm, no apt, maybe no Node). Run it here, on a host with apt and an
+# installed node_modules; then carry '.gpu' to the GPU machine. It holds:
+#   node.xz             this host's Node binary (x86-64, glibc), xz-compressed
+#   node_modules.tar.xz node_modules without what the checks never load (other platforms' Dawn builds,
+#                       source maps, browser bundles, tfjs-node, notebook tooling)
+#   debs/               the Vulkan loader's .deb (libvulkan1), unpacked there with dpkg -x
+#   shared/             the two Set5 images the webgpu checks evaluate on (SRKD_SHARED points here)
+# The device tool carries at most 64 MiB with the working tree; this prints the total and fails above it.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+[ -d node_modules ] || { echo "gpu-pack: run 'npm ci' first" >&2; exit 1; }
+rm -rf .gpu && mkdir -p .gpu/debs
+xz -T0 -6 -c "$(command -v node)" > .gpu/node.xz
+tar -c --exclude='*.map' --exclude='*.min.js' --exclude='*.es2017.js' --exclude='*.esm.js' --exclude='*.d.ts' \
+  --exclude='node_modules/webgpu/dist/win32-*' --exclude='node_modules/webgpu/dist/darwin-*' \
+  --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/@tensorflow/tfjs-node*' \
+  --exclude='node_modules/tslab*' --exclude='node_modules/@tslab' --exclude='node_modules/plotly.js-dist-min' \
+  --exclude='node_modules/@img/*wasm*' node_modules | xz -T0 -6 > .gpu/node_modules.tar.xz
+# Debian's libvulkan1 is a plain shared library: it unpacks into / on Ubuntu-based GPU images as well.
+(cd .gpu/debs && apt-get download libvulkan1 >/dev/null)
+shared="${SRKD_SHARED:-$(cd .. && pwd)/shared}"
+for f in HR/butterfly.png LR_bicubic/X4/butterflyx4.png; do
+  mkdir -p ".gpu/shared/data/benchmark/Set5/$(dirname "$f")"
+  cp "$shared/data/benchmark/Set5/$f" ".gpu/shared/data/benchmark/Set5/$f"
+done
+tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
+pack=$(du -sb .gpu | cut -f1)
+echo "gpu-pack: .gpu is $((pack / 1048576)) MiB, tracked files $((tree / 1048576)) MiB; the device tool carries at most 64 MiB in all"
+[ $((pack + tree)) -lt $((64 * 1048576)) ] || { echo "gpu-pack: too large to carry" >&2; exit 1; }

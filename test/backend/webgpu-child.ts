@@ -1,0 +1,176 @@
+/**
+ * The webgpu checks, run by webgpu.test.ts in a process of their own (a crash inside Dawn must not take
+ * the test runner down) with --expose-gc. Prints one JSON line: { unavailable } when no adapter can be
+ * created, else the measurements that webgpu.test.ts asserts on.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { type BackendInfo, initBackend } from '../../lib/backend/index';
+import { checkCases, groupNormCase, modelStepCases, vggBlockCase } from '../../lib/backend/gradient-check';
+import { activateCpuReference, assertKernelsRegistered, backboneKernels, missingKernels } from '../../lib/backend/kernel-check';
+import { gpuBufferCounts } from '../../lib/backend/webgpu';
+import { upscaleFile } from '../../lib/cli/commands/upscale';
+import { readImage } from '../../lib/data/decode';
+import { evaluate } from '../../lib/eval/evaluate';
+import { exactOverlap, upscaleTiledData } from '../../lib/eval/tiled';
+import { buildModel } from '../../lib/models/build';
+import type { ArchConfig } from '../../lib/models/types';
+import type { Scale } from '../../lib/types';
+import { Rng } from '../../lib/util/rng';
+import { sharedPath } from '../shared';
+
+const ARCHS: ReadonlyArray<readonly [ArchConfig, Scale]> = [
+  [{ arch: 'edsr', feats: 64, blocks: 16, resScale: 0.1 }, 4],
+  [{ arch: 'rcan', feats: 64, groups: 10, blocks: 20, reduction: 16, resScale: 1 }, 3],
+  [{ arch: 'swinir', embedDim: 180, depths: [6, 6, 6, 6, 6, 6], heads: [6, 6, 6, 6, 6, 6], windowSize: 8, mlpRatio: 2, upsampler: 'pixelshuffle', upsampleFeats: 64 }, 2],
+  [{ arch: 'swinir', embedDim: 60, depths: [6, 6, 6, 6], heads: [6, 6, 6, 6], windowSize: 8, mlpRatio: 2, upsampler: 'pixelshuffledirect', upsampleFeats: 64 }, 4],
+];
+
+const SWIN_TINY: ArchConfig = {
+  arch: 'swinir', embedDim: 12, depths: [2], heads: [3], windowSize: 4, mlpRatio: 2, upsampler: 'pixelshuffle', upsampleFeats: 8,
+};
+
+const gc = (): void => (globalThis as { gc?: () => void }).gc?.();
+
+type StepTrace = { losses: number[]; numTensors: number[]; gpuBuffersUsed: number[]; gpuBytesAllocated: number[] };
+
+/**
+ * Four Adam steps of a tiny SwinIR on fixed data, the loss read back asynchronously (as a training loop
+ * logs it); returns per-step losses and, on webgpu, the live tensor and GPU buffer counts.
+ */
+async function trainSteps(): Promise<StepTrace> {
+  const net = buildModel(SWIN_TINY, 2, { seed: 3 });
+  const rng = new Rng(5);
+  const lr = tf.tensor4d(Float32Array.from({ length: 2 * 8 * 8 * 3 }, () => rng.next()), [2, 8, 8, 3]);
+  const hr = tf.tensor4d(Float32Array.from({ length: 2 * 16 * 16 * 3 }, () => rng.next()), [2, 16, 16, 3]);
+  const adam = tf.train.adam(1e-3);
+  const trace: StepTrace = { losses: [], numTensors: [], gpuBuffersUsed: [], gpuBytesAllocated: [] };
+  try {
+    const vars = [...net.params.values()];
+    for (let step = 0; step < 4; step++) {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.abs(tf.sub(net.forward(lr, { taps: [] }).out, hr))) as tf.Scalar, vars);
+      adam.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      tf.dispose(grads);
+      trace.losses.push((await value.data())[0]);
+      value.dispose();
+      trace.numTensors.push(tf.memory().numTensors);
+      const b = gpuBufferCounts();
+      trace.gpuBuffersUsed.push(b ? b.used : -1);
+      trace.gpuBytesAllocated.push(b ? b.bytesAllocated : -1);
+    }
+  } finally {
+    adam.dispose();
+    tf.dispose([lr, hr]);
+    net.dispose();
+  }
+  return trace;
+}
+
+/**
+ * A one-image benchmark set (Set5 butterfly, 64x64 LR) through `evaluate`, and a tiled upscale (`upscaleFile`
+ * and the raw tiled output of a random image), with a tiny EDSR x4.
+ */
+async function evalRun(tmp: string): Promise<{ psnr: number[]; tiled: Float32Array; tensorsBefore: number; tensorsAfter: number }> {
+  const arch: ArchConfig = { arch: 'edsr', feats: 4, blocks: 1, resScale: 0.1 };
+  const net = buildModel(arch, 4, { seed: 7 });
+  try {
+    const tensorsBefore = tf.memory().numTensors;
+    const result = await evaluate(net, { sets: [path.join(tmp, 'Mini')], scale: 4 });
+    const lr = tf.tidy(() => tf.randomUniform([1, 30, 26, 3], 0, 1, 'float32', 11)) as tf.Tensor4D;
+    const tiled = await upscaleTiledData(net, lr, { tile: 20, overlap: exactOverlap(arch, 4)! });
+    lr.dispose();
+    await upscaleFile(net, path.join(tmp, 'Mini/LR_bicubic/X4/butterflyx4.png'), path.join(tmp, `butterfly-${tf.getBackend()}.png`), { tile: 32, overlap: 8 });
+    return { psnr: result.rows.map((r) => r.psnr), tiled: tiled.data, tensorsBefore, tensorsAfter: tf.memory().numTensors };
+  } finally {
+    net.dispose();
+  }
+}
+
+function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Infinity;
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+}
+
+async function main(): Promise<void> {
+  const seconds: Record<string, number> = {};
+  let t = performance.now();
+  const lap = (name: string): void => {
+    seconds[name] = (performance.now() - t) / 1000;
+    t = performance.now();
+  };
+  let info: BackendInfo;
+  try {
+    info = await initBackend({ backend: 'webgpu', announce: false });
+  } catch (e) {
+    process.stdout.write(`${JSON.stringify({ unavailable: e instanceof Error ? e.message : String(e) })}\n`);
+    return;
+  }
+  lap('init');
+  gc(); // a collected Dawn instance used to abort the process a few ops later (webgpu.ts keeps them alive)
+
+  const missing: Record<string, string[]> = {};
+  for (const [arch, scale] of ARCHS) {
+    const names = await backboneKernels(arch, scale);
+    missing[`${arch.arch} x${scale}`] = missingKernels(names, 'webgpu');
+  }
+  let missingError = '';
+  try {
+    assertKernelsRegistered(['Conv2D', 'NoSuchKernel', 'AlsoMissing'], 'the test graph');
+  } catch (e) {
+    missingError = (e as Error).message;
+  }
+  lap('kernels');
+
+  const gradRows = await checkCases(modelStepCases(new Rng(2026)), 'webgpu');
+  const featureRows = await checkCases([vggBlockCase(new Rng(7)), groupNormCase(new Rng(8))], 'webgpu');
+  lap('gradients');
+  gc();
+
+  const gpuSteps = await trainSteps();
+  await activateCpuReference();
+  const cpuSteps = await trainSteps();
+  await tf.setBackend('webgpu');
+  lap('train');
+
+  let readSyncError = '';
+  const big = tf.matMul(tf.randomNormal([64, 64]), tf.randomNormal([64, 64]));
+  try {
+    big.dataSync();
+  } catch (e) {
+    readSyncError = (e as Error).message;
+  }
+  tf.dispose(big);
+
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-webgpu-'));
+  for (const [from, to] of [['HR/butterfly.png', 'HR/butterfly.png'], ['LR_bicubic/X4/butterflyx4.png', 'LR_bicubic/X4/butterflyx4.png']]) {
+    fs.mkdirSync(path.dirname(path.join(tmp, 'Mini', to)), { recursive: true });
+    fs.copyFileSync(sharedPath('data/benchmark/Set5', from), path.join(tmp, 'Mini', to));
+  }
+  const gpuEval = await evalRun(tmp);
+  await activateCpuReference();
+  const cpuEval = await evalRun(tmp);
+  await tf.setBackend('webgpu');
+  // 8-bit outputs: float differences may flip a rounding tie, so count values that differ (and by how much).
+  const [pngGpu, pngCpu] = await Promise.all(['webgpu', 'cpu'].map((b) => readImage(path.join(tmp, `butterfly-${b}.png`))));
+  const pngDiff = { values: pngGpu.data.length, differing: pngGpu.data.filter((v, i) => v !== pngCpu.data[i]).length, max: maxAbsDiff(pngGpu.data, pngCpu.data) };
+  fs.rmSync(tmp, { recursive: true, force: true });
+  lap('eval');
+
+  process.stdout.write(`${JSON.stringify({
+    backend: info.name, adapter: info.adapter, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, readSyncError,
+    eval: {
+      psnrGpu: gpuEval.psnr, psnrCpu: cpuEval.psnr, tiledMaxAbsDiff: maxAbsDiff(gpuEval.tiled, cpuEval.tiled),
+      tensorsBefore: gpuEval.tensorsBefore, tensorsAfter: gpuEval.tensorsAfter, pngDiff,
+    },
+    finalBuffers: gpuBufferCounts(), seconds,
+  })}\n`);
+}
+
+main().catch((e) => {
+  process.stderr.write(`webgpu-child failed: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+  process.exit(1);
+});
