@@ -101,19 +101,20 @@ export class Replica {
    * Batch-coupled tasks: this share's statistics at the current weights, as numbers (a new step when `inputs`
    * is given; the inputs stay held for the gradient that follows).
    */
-  stats(inputs: Record<string, HostArray> | undefined, whole: Record<string, HostArray> | undefined, call: StepCall): Record<string, number[]> {
+  async stats(inputs: Record<string, HostArray> | undefined, whole: Record<string, HostArray> | undefined, call: StepCall): Promise<Record<string, number[]>> {
     if (!this.task.stats) throw new Error('this task has no share statistics (TrainTask.stats)');
     if (inputs) this.hold(toTensors(inputs), call, whole ? toTensors(whole) : undefined);
     return this.readStats(call);
   }
 
-  private readStats(call: StepCall): Record<string, number[]> {
+  /** Reads asynchronously: GPU backends (webgpu) have no synchronous read in Node. */
+  private async readStats(call: StepCall): Promise<Record<string, number[]>> {
     if (!this.held || !this.task.stats) throw new Error('stats request without inputs, and no step in progress');
     const { xs, prep, whole } = this.held;
     const sums = tf.tidy(() => this.task.stats!(xs, { ...call, prep, whole }));
     try {
       const out: Record<string, number[]> = {};
-      for (const [k, t] of Object.entries(sums)) out[k] = Array.from(t.dataSync());
+      for (const [k, t] of Object.entries(sums)) out[k] = Array.from(await t.data());
       return out;
     } finally {
       tf.dispose(sums);
@@ -224,7 +225,7 @@ export class Replica {
    * Device path: one whole iteration on the full batch (`xs` is taken over and disposed), `groups` phases. The
    * returned terms are the caller's to read (`readTerms`) and dispose.
    */
-  deviceStep(xs: Record<string, tf.Tensor>, call: StepCall, groups: number, learningRate: number): DeviceTerms {
+  async deviceStep(xs: Record<string, tf.Tensor>, call: StepCall, groups: number, learningRate: number): Promise<DeviceTerms> {
     const terms: Record<string, tf.Scalar> = {};
     let acc: tf.Tensor[] | null = null;
     try {
@@ -234,7 +235,7 @@ export class Replica {
         const last = g === groups - 1;
         const phase: StepCall = groups > 1 ? { ...call, group: g } : call;
         // A batch-coupled loss: its statistics at the current weights (one small read per phase).
-        const r = this.gradients(this.coupled ? { ...phase, totals: this.readStats(phase) } : phase);
+        const r = this.gradients(this.coupled ? { ...phase, totals: await this.readStats(phase) } : phase);
         for (const [n, t] of Object.entries(r.terms)) {
           tf.dispose(terms[n]);
           terms[n] = t;
@@ -269,8 +270,9 @@ export class Replica {
     return this.ema;
   }
 
-  getWeights(): Float32Array[] {
-    return this.task.variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+  /** Copies of the weights (asynchronous reads: GPU backends have no synchronous read in Node). */
+  async getWeights(): Promise<Float32Array[]> {
+    return Promise.all(this.task.variables.map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
   }
 
   private assignAll(targets: readonly tf.Variable[], ws: readonly Float32Array[], what: string): void {
@@ -285,8 +287,8 @@ export class Replica {
     this.assignAll(this.task.variables, ws, 'setWeights');
   }
 
-  getEma(): Float32Array[] {
-    return this.needEma().vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+  async getEma(): Promise<Float32Array[]> {
+    return Promise.all(this.needEma().vars.map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
   }
 
   setEma(ws: readonly Float32Array[]): void {
@@ -304,7 +306,7 @@ export class Replica {
     tf.dispose(named.filter((n) => n.name === 'iter').map((n) => n.tensor)); // saveIterations() made a fresh scalar
     const adam = this.optimizer as unknown as AdamInternals;
     if (this.spec.kind === 'adam' && adam.accBeta1 && adam.accBeta2) {
-      const accBetas: [number, number] = [adam.accBeta1.dataSync()[0], adam.accBeta2.dataSync()[0]];
+      const accBetas: [number, number] = [(await adam.accBeta1.data())[0], (await adam.accBeta2.data())[0]];
       return { kind: this.spec.kind, iterations, slots, accBetas };
     }
     return { kind: this.spec.kind, iterations, slots };
@@ -332,9 +334,9 @@ export class Replica {
   }
 
   /** A bit-exact fingerprint of the weights (and EMA). */
-  checksum(): string {
-    const w = weightChecksum(this.task.variables.map((v) => v.dataSync() as Float32Array));
-    return this.ema ? `${w}|ema ${weightChecksum(this.ema.vars.map((v) => v.dataSync() as Float32Array))}` : w;
+  async checksum(): Promise<string> {
+    const w = weightChecksum(await this.getWeights());
+    return this.ema ? `${w}|ema ${weightChecksum(await this.getEma())}` : w;
   }
 
   dispose(): void {

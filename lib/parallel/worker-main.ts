@@ -49,19 +49,19 @@ async function handle(req: Request): Promise<{ value: unknown; transfer?: ArrayB
       const reply: GradReply = { ...r.reply, numTensors: tf.memory().numTensors, seconds: (performance.now() - t0) / 1000 };
       return { value: reply, transfer: r.transfer };
     }
-    case 'stats': return { value: need().stats(req.inputs, req.whole, req.call) };
+    case 'stats': return { value: await need().stats(req.inputs, req.whole, req.call) };
     case 'apply': return { value: need().apply(req.grads, req.learningRate, req.endStep) };
     case 'emaInit': need().emaInit(req.decay); return { value: null };
-    case 'getEma': return withTransfer(need().getEma());
+    case 'getEma': return withTransfer(await need().getEma());
     case 'setEma': need().setEma(req.weights); return { value: null };
-    case 'getWeights': return withTransfer(need().getWeights());
+    case 'getWeights': return withTransfer(await need().getWeights());
     case 'setWeights': need().setWeights(req.weights); return { value: null };
     case 'getOptimizerState': {
       const st = await need().getOptimizerState();
       return { value: st, transfer: st.slots.map((x) => x.data.buffer as ArrayBuffer) };
     }
     case 'setOptimizerState': await need().setOptimizerState(req.state); return { value: null };
-    case 'checksum': return { value: need().checksum() };
+    case 'checksum': return { value: await need().checksum() };
     case 'memory': return { value: tf.memory().numTensors };
     case 'dispose': {
       replica?.dispose();

@@ -56,7 +56,7 @@ export class InProcessEngine implements StepEngine {
     if (this.pending) tf.dispose(this.pending.terms);
     this.pending = null;
     const rows = batch.lr.shape[0];
-    const terms = this.replica.deviceStep(toTensors({ lr: batch.lr, hr: batch.hr }), {
+    const terms = await this.replica.deviceStep(toTensors({ lr: batch.lr, hr: batch.hr }), {
       context: opts.context, sampleOffset: 0, batchSizeTotal: rows,
     }, opts.groups, opts.learningRate);
     this.pending = terms;
@@ -79,7 +79,7 @@ export class InProcessEngine implements StepEngine {
   async setOptimizerState(s: OptimizerState): Promise<void> { this.live(); await this.replica.setOptimizerState(s); }
   async getEmaWeights(): Promise<Float32Array[]> { this.live(); return this.replica.getEma(); }
   async setEmaWeights(w: readonly Float32Array[]): Promise<void> { this.live(); this.replica.setEma(w); }
-  async checksums(): Promise<string[]> { this.live(); return [this.replica.checksum()]; }
+  async checksums(): Promise<string[]> { this.live(); return [await this.replica.checksum()]; }
 
   async dispose(): Promise<void> {
     if (this.disposed) return;
