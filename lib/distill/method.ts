@@ -120,7 +120,14 @@ export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer
    * Optional hook, once per iteration after the optimiser step(s) and the EMA update, on every replica with
    * the same `ctx` (DCKD's history-model update will live here). Must be deterministic in (nets, ctx).
    */
-  afterStep?(nets: MethodNets, ctx: StepContext): void;
+  afterStep?(nets: MethodNets, ctx: StepContext, ema: readonly tf.Variable[] | null): void;
+  /**
+   * Optional: builds what the method keeps that depends on the nets (DCKD's history copy of the student),
+   * once, after the student is built (and warm-started) and before the first step.
+   */
+  init?(nets: MethodNets): void;
+  /** Optional: variables the method evolves besides the trained ones; saved in checkpoints, restored on resume. */
+  stateVariables?(): tf.Variable[];
   /**
    * Releases what the method built and owns: the frozen feature networks of its record's `featureNets` (a
    * perceptual loss's VGG, DCKD's VQGAN encoder), built and loaded by `create` or on first use. The trainer

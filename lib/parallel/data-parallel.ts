@@ -180,6 +180,7 @@ export class DataParallelTrainer {
   readonly banner: string;
   /** What the task needs besides its share: statistics all-reduced per phase, the whole batch. */
   private readonly coupling: InitReply['coupling'];
+  private readonly stateInfo: readonly VariableInfo[];
   private queue: Promise<unknown> = Promise.resolve();
   private disposed = false;
   /** Share sizes of the step in progress (phases after the first reuse the inputs held by the workers). */
@@ -189,6 +190,7 @@ export class DataParallelTrainer {
 
   private constructor(private readonly handles: WorkerHandle[], init: InitReply) {
     this.variables = init.variables;
+    this.stateInfo = init.stateVariables;
     this.coupling = init.coupling;
     this.paramCount = flatSize(init.variables);
     this.backend = init.backend;
@@ -358,6 +360,22 @@ export class DataParallelTrainer {
     return this.serial(async () => {
       const { grads, terms } = await this.gradients(inputs, { release: true });
       return { grads, terms };
+    });
+  }
+
+  /** The task's checkpointed state variables (TrainTask.stateVariables). */
+  get stateVariables(): readonly VariableInfo[] {
+    return this.stateInfo;
+  }
+
+  /** State variables of worker 0 (identical in every worker). */
+  getState(): Promise<Float32Array[]> {
+    return this.serial(() => this.handles[0].call<Float32Array[]>({ type: 'getState' }));
+  }
+
+  setState(weights: readonly Float32Array[]): Promise<void> {
+    return this.serial(async () => {
+      await allOrFirstError(this.handles.map((h) => h.call<null>({ type: 'setState', weights: weights.slice() })));
     });
   }
 

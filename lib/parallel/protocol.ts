@@ -62,6 +62,8 @@ export type Request =
   | { type: 'getWeights' }
   | { type: 'setWeights'; weights: Float32Array[] }
   | { type: 'getOptimizerState' }
+  | { type: 'getState' }
+  | { type: 'setState'; weights: Float32Array[] }
   | { type: 'setOptimizerState'; state: OptimizerState }
   | { type: 'checksum' }
   | { type: 'memory' }
@@ -75,6 +77,8 @@ export type InitReply = {
   readonly threads: number;
   readonly simd: SimdBuild | null;
   readonly variables: VariableInfo[];
+  /** The task's checkpointed state variables (TrainTask.stateVariables). */
+  readonly stateVariables: VariableInfo[];
 };
 export type GradReply = {
   readonly grads: Float32Array;

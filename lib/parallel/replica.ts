@@ -200,7 +200,7 @@ export class Replica {
         // θ_ema <- d·θ_ema + (1 - d)·θ (BasicSR's model_ema, decay 0.999 in DUKD's configs)
         this.task.variables.forEach((v, i) => tf.tidy(() => ema.vars[i].assign(tf.add(tf.mul(ema.vars[i], ema.decay), tf.mul(v, 1 - ema.decay)))));
       }
-      this.task.afterStep?.(endStep.context);
+      this.task.afterStep?.(endStep.context, ema ? ema.vars : null);
     }
   }
 
@@ -285,6 +285,24 @@ export class Replica {
 
   setWeights(ws: readonly Float32Array[]): void {
     this.assignAll(this.task.variables, ws, 'setWeights');
+  }
+
+  /** The task's checkpointed state variables (TrainTask.stateVariables), in order. */
+  get stateInfo(): VariableInfo[] {
+    return (this.task.stateVariables ?? []).map((v) => ({ name: v.name, shape: v.shape.slice(), size: v.size }));
+  }
+
+  async getState(): Promise<Float32Array[]> {
+    return Promise.all((this.task.stateVariables ?? []).map(async (v) => Float32Array.from((await v.data()) as Float32Array)));
+  }
+
+  setState(ws: readonly Float32Array[]): void {
+    const vars = this.task.stateVariables ?? [];
+    if (ws.length !== vars.length) throw new Error(`setState got ${ws.length} arrays, the task has ${vars.length} state variables`);
+    vars.forEach((v, i) => {
+      if (ws[i].length !== v.size) throw new Error(`setState: ${v.name} has ${v.size} values, got ${ws[i].length}`);
+    });
+    vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(ws[i], v.shape, 'float32'))));
   }
 
   async getEma(): Promise<Float32Array[]> {

@@ -55,8 +55,16 @@ export interface TrainTask {
    * `prepare`). The engine adds them over all shares and passes the totals to `terms` (`TermsCall.totals`).
    */
   stats?(inputs: Record<string, tf.Tensor>, call: TermsCall): Record<string, tf.Tensor1D>;
-  /** Optional: once per step after the update(s) and the EMA, with the step's context (same on every worker). */
-  afterStep?(context: TaskConfig): void;
+  /**
+   * Optional: once per step after the update(s) and the EMA, with the step's context (same on every worker)
+   * and the EMA copy of `variables` (same order; null when no EMA is kept).
+   */
+  afterStep?(context: TaskConfig, ema: readonly tf.Variable[] | null): void;
+  /**
+   * Optional: variables that are not trained but evolve with training (e.g. DCKD's history model) and so
+   * belong to the checkpoint; identical on every worker (updated deterministically in afterStep).
+   */
+  readonly stateVariables?: readonly tf.Variable[];
   dispose(): void;
 }
 

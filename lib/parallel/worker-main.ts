@@ -33,6 +33,7 @@ async function init(req: Extract<Request, { type: 'init' }>): Promise<InitReply>
   return {
     coupling: { stats: replica.coupled, wholeBatch: task.wholeBatch === true },
     banner: describeBackend(info), backend: info.name, threads: info.threads, simd: info.simd, variables: replica.variables,
+    stateVariables: replica.stateInfo,
   };
 }
 
@@ -56,6 +57,8 @@ async function handle(req: Request): Promise<{ value: unknown; transfer?: ArrayB
     case 'setEma': need().setEma(req.weights); return { value: null };
     case 'getWeights': return withTransfer(await need().getWeights());
     case 'setWeights': need().setWeights(req.weights); return { value: null };
+    case 'getState': return withTransfer(await need().getState());
+    case 'setState': need().setState(req.weights); return { value: null };
     case 'getOptimizerState': {
       const st = await need().getOptimizerState();
       return { value: st, transfer: st.slots.map((x) => x.data.buffer as ArrayBuffer) };

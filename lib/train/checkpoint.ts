@@ -44,6 +44,8 @@ export interface CheckpointState {
   readonly elapsedSec: number;
   readonly weights: readonly TensorEntry[];
   readonly ema: readonly TensorEntry[] | null;
+  /** The method's evolving state (method-state.bin); absent or null when the method has none. */
+  readonly methodState?: readonly TensorEntry[] | null;
   readonly optimizer: {
     readonly kind: OptimizerState['kind'];
     readonly iterations: number;
@@ -61,6 +63,8 @@ export interface Checkpoint {
   readonly weights: Float32Array[];
   readonly ema: Float32Array[] | null;
   readonly optimizer: OptimizerState;
+  /** The method's evolving state (e.g. DCKD's history model), or null when it has none. */
+  readonly methodState: Float32Array[] | null;
 }
 
 export interface CheckpointData {
@@ -76,6 +80,8 @@ export interface CheckpointData {
   readonly weights: readonly Float32Array[];
   readonly ema: readonly Float32Array[] | null;
   readonly optimizer: OptimizerState;
+  /** The method's evolving state variables (StepEngine.stateVariables) and their values, or null. */
+  readonly methodState: { readonly variables: readonly VariableInfo[]; readonly data: readonly Float32Array[] } | null;
 }
 
 const HOST_LE = os.endianness() === 'LE';
@@ -152,6 +158,10 @@ export function saveCheckpoint(runDir: string, data: CheckpointData): string {
     const weights = writeArrays(path.join(tmp, 'weights.bin'), named(data.weights));
     const ema = data.ema ? writeArrays(path.join(tmp, 'ema.bin'), named(data.ema)) : null;
     const slots = writeArrays(path.join(tmp, 'optimizer.bin'), data.optimizer.slots);
+    const ms = data.methodState;
+    const methodState = ms && ms.variables.length > 0
+      ? writeArrays(path.join(tmp, 'method-state.bin'), ms.variables.map((v, i) => ({ name: v.name, shape: v.shape, data: ms.data[i] })))
+      : null;
     const state: CheckpointState = {
       format: CKPT_FORMAT,
       version: CKPT_VERSION,
@@ -165,6 +175,7 @@ export function saveCheckpoint(runDir: string, data: CheckpointData): string {
       weights,
       ema,
       optimizer: { kind: data.optimizer.kind, iterations: data.optimizer.iterations, accBetas: data.optimizer.accBetas ?? null, slots },
+      methodState,
       savedAt: new Date().toISOString(),
     };
     writeJson(path.join(tmp, 'config.json'), data.config);
@@ -229,7 +240,8 @@ export function loadCheckpoint(dir: string): Checkpoint {
     slots: state.optimizer.slots.map((e, i) => ({ name: e.name, shape: e.shape.slice(), data: slotData[i] })),
     ...(state.optimizer.accBetas ? { accBetas: [state.optimizer.accBetas[0], state.optimizer.accBetas[1]] as [number, number] } : {}),
   };
-  return { dir, state, config, weights, ema, optimizer };
+  const methodState = state.methodState ? readArrays(path.join(dir, 'method-state.bin'), state.methodState) : null;
+  return { dir, state, config, weights, ema, optimizer, methodState };
 }
 
 /** The newest complete checkpoint of a run, or null. */

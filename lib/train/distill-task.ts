@@ -70,6 +70,14 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
     throw err;
   }
   const nets: MethodNets = { student, teacher, aux: {} };
+  try {
+    method.init?.(nets);
+  } catch (err) {
+    student.dispose();
+    teacher?.dispose();
+    method.dispose?.();
+    throw err;
+  }
   const batchOf = (inputs: Record<string, tf.Tensor>) => {
     const { lr, hr } = inputs;
     if (!lr || !hr) throw new Error(`distill task needs inputs 'lr' and 'hr' (got ${Object.keys(inputs).join(', ')})`);
@@ -78,6 +86,7 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
   const stats = method.shareStats;
   return {
     variables: trainableVariables(method, nets),
+    stateVariables: method.stateVariables ? method.stateVariables() : [],
     wholeBatch: method.wholeBatch === true,
     prepare(inputs: Record<string, tf.Tensor>, share: ShareInfo): tf.TensorContainer {
       return method.prepare(batchOf(inputs), nets, stepContext(share.context, share, cfg.seed), share.whole ? batchOf(share.whole) : undefined);
@@ -91,10 +100,10 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
         ...(call.group === undefined ? {} : { group: call.group }), ...(call.totals ? { totals: call.totals } : {}),
       });
     },
-    afterStep(context: TaskConfig): void {
+    afterStep(context: TaskConfig, ema: readonly tf.Variable[] | null): void {
       if (!method.afterStep) return;
       const total = typeof context.batchSizeTotal === 'number' ? context.batchSizeTotal : cfg.data.batchSize;
-      method.afterStep(nets, stepContext(context, { sampleOffset: 0, batchSizeTotal: total }, cfg.seed));
+      method.afterStep(nets, stepContext(context, { sampleOffset: 0, batchSizeTotal: total }, cfg.seed), ema);
     },
     dispose(): void {
       student.dispose();

@@ -79,6 +79,9 @@ export class InProcessEngine implements StepEngine {
   async setOptimizerState(s: OptimizerState): Promise<void> { this.live(); await this.replica.setOptimizerState(s); }
   async getEmaWeights(): Promise<Float32Array[]> { this.live(); return this.replica.getEma(); }
   async setEmaWeights(w: readonly Float32Array[]): Promise<void> { this.live(); this.replica.setEma(w); }
+  get stateVariables() { return this.replica.stateInfo; }
+  async getState(): Promise<Float32Array[]> { this.live(); return this.replica.getState(); }
+  async setState(s: readonly Float32Array[]): Promise<void> { this.live(); this.replica.setState(s); }
   async checksums(): Promise<string[]> { this.live(); return [await this.replica.checksum()]; }
 
   async dispose(): Promise<void> {

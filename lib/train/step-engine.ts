@@ -63,6 +63,10 @@ export interface StepEngine {
   setOptimizerState(state: OptimizerState): Promise<void>;
   getEmaWeights(): Promise<Float32Array[]>;
   setEmaWeights(weights: readonly Float32Array[]): Promise<void>;
+  /** Variables the method evolves besides the trained ones (e.g. DCKD's history model), for checkpoints. */
+  readonly stateVariables: readonly VariableInfo[];
+  getState(): Promise<Float32Array[]>;
+  setState(state: readonly Float32Array[]): Promise<void>;
   /** Per replica, a bit-exact fingerprint of weights (and EMA). */
   checksums(): Promise<string[]>;
   dispose(): Promise<void>;

@@ -238,6 +238,10 @@ async function restoreCheckpoint(engine: StepEngine, ckpt: Checkpoint, kind: Eng
   await engine.setWeights(ckpt.weights);
   await engine.setOptimizerState(ckpt.optimizer);
   if (engine.emaDecay !== null) await engine.setEmaWeights(ckpt.ema ?? ckpt.weights);
+  if (engine.stateVariables.length > 0) {
+    if (!ckpt.methodState) throw new Error(`checkpoint ${ckpt.dir} has no method state (method-state.bin), but the method keeps ${engine.stateVariables.length} state variables`);
+    await engine.setState(ckpt.methodState);
+  }
 }
 
 async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<Run> {
@@ -320,9 +324,10 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     const checkpoint = async (): Promise<void> => {
       const [weights, optimizer] = [await engine.getWeights(), await engine.getOptimizerState()];
       const ema = engine.emaDecay !== null ? await engine.getEmaWeights() : null;
+      const methodState = engine.stateVariables.length > 0 ? { variables: engine.stateVariables, data: await engine.getState() } : null;
       const where = saveCheckpoint(dir, {
         step, configHash: hash, config: cfg, stream: stream.state(), best, workers, engine: kind, elapsedSec: elapsed(),
-        variables: engine.variables, weights, ema, optimizer,
+        variables: engine.variables, weights, ema, optimizer, methodState,
       });
       pruneCheckpoints(dir, cfg.keepCheckpoints);
       lastCkptStep = step;

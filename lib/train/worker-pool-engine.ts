@@ -30,6 +30,9 @@ export class WorkerPoolEngine implements StepEngine {
   setOptimizerState(s: OptimizerState): Promise<void> { return this.pool.setOptimizerState(s); }
   getEmaWeights(): Promise<Float32Array[]> { return this.pool.getEmaWeights(); }
   setEmaWeights(w: readonly Float32Array[]): Promise<void> { return this.pool.setEmaWeights(w); }
+  get stateVariables() { return this.pool.stateVariables; }
+  getState(): Promise<Float32Array[]> { return this.pool.getState(); }
+  setState(s: readonly Float32Array[]): Promise<void> { return this.pool.setState(s); }
   checksums(): Promise<string[]> { return this.pool.checksums(); }
   dispose(): Promise<void> { return this.pool.dispose(); }
 }
