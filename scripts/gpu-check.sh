@@ -6,12 +6,14 @@
 # 2. The GPU's Vulkan driver: NVIDIA's ICD file is looked for where drivers and containers put it
 #    (/usr/share/vulkan/icd.d, /etc/vulkan/icd.d, /usr/local/nvidia/share/vulkan/icd.d).
 # 3. Node and node_modules: as installed; else from .gpu/ (scripts/gpu-pack.sh); else 'npm ci'.
-# 4. Runs, writing under $OUT (at most 8 files):
+# 4. Runs, writing under $OUT:
 #      env.txt        nvidia-smi, the Vulkan ICDs found, node version
 #      adapter.json   the adapter SRKD_BACKEND=webgpu gets (BackendInfo)
 #      checks.json    test/backend/webgpu-child.ts: kernel check, EDSR/RCAN/SwinIR training-step gradients
 #                     against the cpu backend, 4 Adam steps with tensor and GPU buffer counts, eval vs cpu
 #      test.log       the same checks asserted by vitest (test/backend/webgpu.test.ts)
+#      train-test.log test/train/webgpu-train.test.ts: train() on webgpu vs cpu, resume bit for bit
+#      train.jsonl    a 200-step quick-preset DUKD run on webgpu (srkd train --json progress, steps/s)
 #      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case)
 #      log.txt        everything printed
 # The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
@@ -104,9 +106,21 @@ say "webgpu checks asserted (vitest)"
 npx vitest run test/backend/webgpu.test.ts > "$OUT/test.log" 2>&1
 tests=$?
 tail -n 15 "$OUT/test.log"
+say "webgpu training through train() (in-process engine): resume bit-exact, 3 steps vs cpu (vitest)"
+npx vitest run test/train/webgpu-train.test.ts > "$OUT/train-test.log" 2>&1
+trained=$?
+tail -n 8 "$OUT/train-test.log"
+say "a 200-step quick-preset DUKD run on webgpu (steps/s in train.jsonl)"
+QUICK_STEPS=200
+[ ${#QUICK[@]} -gt 0 ] && QUICK_STEPS=20
+printf '{"preset": "quick", "method": {"kind": "dukd"}, "val": {"sets": []}}\n' > "$OUT/quick-dukd.json"
+SRKD_BACKEND=webgpu node bin/srkd.js train --config "$OUT/quick-dukd.json" --engine in-process --steps "$QUICK_STEPS" \
+  --runs-dir "$OUT/runs" --json > "$OUT/train.jsonl"
+quick=$?
+tail -n 2 "$OUT/train.jsonl"
 say "benchmark on webgpu"
 node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${QUICK[@]}" > "$OUT/bench.jsonl"
 bench=$?
 cat "$OUT/bench.jsonl"
-say "exit codes: checks $checks, tests $tests, bench $bench"
-[ $checks -eq 0 ] && [ $tests -eq 0 ] && [ $bench -eq 0 ]
+say "exit codes: checks $checks, tests $tests, train tests $trained, quick run $quick, bench $bench"
+[ $checks -eq 0 ] && [ $tests -eq 0 ] && [ $trained -eq 0 ] && [ $quick -eq 0 ] && [ $bench -eq 0 ]
