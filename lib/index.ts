@@ -86,6 +86,13 @@ export { AgreementProbe, teacherStudentAgreement, type AgreementScore } from './
 export { writeReport, reportFigures, comparisonTable, primaryRows, reportId } from './reproduce/report';
 // --- end reproduce ---
 
+// --- seeds: statistics over seeds, error bars ---
+export { studentTQuantile, studentTCdf } from './stats/student-t';
+export { summarize, pairedDifference, meanCi, verdictOf, type SeedSummary, type SeedValue, type PairedDifference, type Verdict } from './stats/seed-stats';
+export { rowSeedStats, agreementStats, seedComparisonTable, seedsOf, hasSeedSpread, formatMeanSd, formatDifference, type RowSeedStats, type AgreementStats } from './reproduce/seed-table';
+export { resolveSeeds, parseSeedList } from './reproduce/seeds';
+// --- end seeds ---
+
 // --- notebooks 05-10 (Table 2-4, Figures 4-6, AugKD) ---
 export { gainVsParams, gainVsParamsFigure, ourGainPoints, paperGainPoints, type GainPoint, type GainVsParamsOptions } from './reproduce/gain-vs-params';
 export { cropMontage, cropScores, pickCrops, upscaleImage, type CropBox, type CropScore, type CropMontage, type CropMontageOptions } from './viz/crops';
