@@ -1,5 +1,7 @@
 /** Seed lists, and that a seed of the preset's default keeps the run ids of jobs made before seeds existed. */
 import { describe, expect, it } from 'vitest';
+import { parseCommandArgs } from '../../lib/cli/command';
+import { parseReproduceArgs, reproduceCommand, reproduceRowIds } from '../../lib/cli/commands/reproduce';
 import { runIdSuffix } from '../../lib/config/hash';
 import { ablationPair, rowConfig } from '../../lib/reproduce/job-config';
 import { parseSeedList, resolveSeeds } from '../../lib/reproduce/seeds';
@@ -44,5 +46,24 @@ describe('rowConfig with a seed', () => {
     expect(b.seed).toBe(1);
     expect({ ...b, seed: 0 }).toEqual(a);
     expect(runIdSuffix(b)).not.toBe(runIdSuffix(a));
+  });
+});
+
+describe('parseReproduceArgs', () => {
+  const parse = (argv: string[]) => parseReproduceArgs(parseCommandArgs(reproduceCommand, argv));
+
+  it('reads seeds, steps, rows and --no-report without running anything', () => {
+    const p = parse(['ablation', '--preset', 'smoke', '--seeds', '0-2', '--steps', '40', '--rows', 'kd,scratch', '--no-report']);
+    expect(p.options).toMatchObject({ preset: 'smoke', seeds: [0, 1, 2], steps: 40, onlyRows: ['kd', 'scratch'] });
+    expect(p.report).toBe(false);
+    expect(reproduceRowIds(p)).toEqual(['scratch', 'kd']);
+    expect(parse(['main', '--backbone', 'swinir', '--preset', 'smoke']).options.seeds).toBeNull();
+    expect(reproduceRowIds(parse(['main', '--backbone', 'swinir', '--preset', 'smoke']))).toEqual(['scratch', 'kd', 'dukd']);
+  });
+
+  it('names the flag at fault', () => {
+    expect(() => parse(['ablation', '--steps', '0'])).toThrow('--steps must be an integer >= 1 (got 0)');
+    expect(() => parse(['ablation', '--seeds', 'a'])).toThrow(/--seeds takes integers/);
+    expect(() => reproduceRowIds(parse(['ablation', '--rows', 'x']))).toThrow(/--rows: unknown row 'x'/);
   });
 });

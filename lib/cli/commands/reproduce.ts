@@ -18,6 +18,7 @@ import { formatTable } from '../../viz/table';
 import type { Scale } from '../../types';
 import { mainComparisonRows, reproduceMainComparison } from '../../reproduce/main-comparison';
 import { defaultScale } from '../../reproduce/teacher';
+import { agreementStats, formatMeanSd, hasSeedSpread } from '../../reproduce/seed-table';
 import { parseSeedList } from '../../reproduce/seeds';
 
 const JOBS = ['ablation', 'main', 'heterogeneous'] as const;
@@ -216,7 +217,12 @@ export const reproduceCommand: Command = {
     }
     process.stdout.write(formatTable(comparisonTable(result), { title: `${result.title}: ours beside the paper (${result.protocol})`, digits: 3 }) + '\n');
     process.stdout.write(`paper column: ${result.paperSource}\n`);
-    if (result.agreement.length) {
+    if (result.agreement.length && hasSeedSpread(result)) {
+      const rows = agreementStats(result.agreement).map((a) => ({
+        row: a.row, n: a.train.n, 'train PSNR(S,T)': formatMeanSd(a.train), ...Object.fromEntries(a.heldOut.map((h) => [`${h.set} PSNR(S,T)`, formatMeanSd(h.psnr)])),
+      }));
+      process.stdout.write('\n' + formatTable(rows, { title: 'Teacher-student agreement (dB), mean ± sd over seeds' }) + '\n');
+    } else if (result.agreement.length) {
       const rows = result.agreement.map((a) => ({ row: a.row, 'train PSNR(S,T)': a.trainPsnr, ...Object.fromEntries(a.heldOut.map((h) => [`${h.set} PSNR(S,T)`, h.psnr])) }));
       process.stdout.write('\n' + formatTable(rows, { title: 'Teacher-student agreement (dB)', digits: 3 }) + '\n');
     }
