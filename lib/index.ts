@@ -97,6 +97,12 @@ export { reproduceHeterogeneous, heterogeneousRows, type HeterogeneousOptions } 
 export { heldOutSets, scoreHeldOut, type HeldOutScore } from './reproduce/held-out';
 export { AgreementProbe, teacherStudentAgreement, type AgreementScore } from './reproduce/agreement';
 export { writeReport, reportFigures, comparisonTable, primaryRows, reportId } from './reproduce/report';
+// --- statistics over seeds (error bars, paired differences, verdicts) ---------------------------------
+export { studentTQuantile, studentTCdf } from './stats/student-t';
+export { summarize, pairedDifference, meanCi, verdictOf, type SeedSummary, type SeedValue, type PairedDifference, type Verdict } from './stats/seed-stats';
+export { rowSeedStats, agreementStats, seedComparisonTable, seedsOf, hasSeedSpread, formatMeanSd, formatDifference, type RowSeedStats, type AgreementStats } from './reproduce/seed-table';
+export { resolveSeeds, parseSeedList } from './reproduce/seeds';
+
 export { gainVsParams, gainVsParamsFigure, ourGainPoints, paperGainPoints, type GainPoint, type GainVsParamsOptions } from './reproduce/gain-vs-params';
 
 // --- plots, tables, notebook helpers --------------------------------------------------------------------

@@ -20,6 +20,7 @@ const COMMANDS: readonly Entry[] = [
   { name: 'upscale', summary: 'super-resolve an image or a folder with a model (kit format or PyTorch checkpoint)', load: () => require('./commands/upscale').upscaleCommand },
   { name: 'metrics', summary: 'PSNR/SSIM (Y, BasicSR protocol) of SR images against HR images', load: () => require('./commands/metrics').metricsCommand },
   { name: 'reproduce', summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) with a report', load: () => require('./commands/reproduce').reproduceCommand },
+  { name: 'sweep', summary: 'run a reproduction job as a Slurm array (one task per row x seed) plus a report job', load: () => require('./commands/sweep').sweepCommand },
 ];
 
 function printHelp(all: readonly Entry[]): void {

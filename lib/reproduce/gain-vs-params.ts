@@ -2,7 +2,8 @@
  * Figure 4 style data (DUKD-v2): PSNR gain of each distillation method over Scratch against the student's
  * parameter count. Two point sources:
  *  - ours: the non-scratch rows of a main-comparison job on its first held-out set, x = the student's
- *    parameter count (analytic, lib/models/complexity.ts);
+ *    parameter count (analytic, lib/models/complexity.ts); with several seeds the gain is the mean difference
+ *    paired by seed, drawn with its 95 % confidence interval as a whisker;
  *  - paper: DUKD-v2 Table 2 at one scale and set (default: the job's scale, Urban100), x = the paper's Table 1
  *    student size (printed for x4; the x2/x3 students differ only in the upsampler).
  * Gains, not absolute PSNR, are compared: our nets, data and step counts differ from the paper's.
@@ -10,11 +11,13 @@
 import { analyticComplexity } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import { ZOO } from '../models/zoo';
+import { ciErrorY } from '../viz/error-bars';
 import type { PlotFigure } from '../viz/plot';
 import type { Scale } from '../types';
 import type { JobResult } from './job';
 import { TABLE2, type PaperBackbone, type PaperSet } from './paper-numbers';
 import { primaryRows } from './report';
+import { rowSeedStats } from './seed-table';
 
 export type GainPoint = {
   readonly source: 'ours' | 'paper';
@@ -25,6 +28,8 @@ export type GainPoint = {
   readonly params: number;
   /** PSNR(method) - PSNR(Scratch) in dB on `set`. */
   readonly gain: number;
+  /** 95 % confidence interval of `gain` over seeds (ours with several seeds), else null. */
+  readonly ci: readonly [number, number] | null;
   readonly set: string;
   readonly scale: Scale;
 };
@@ -33,13 +38,12 @@ const PAPER_LABEL: Readonly<Record<string, string>> = { kd: 'KD', fakd: 'FAKD', 
 
 /** Our points: each distilled row's gain over the Scratch row of the same job (first held-out set). */
 export function ourGainPoints(job: JobResult, student: ArchConfig): GainPoint[] {
-  const rows = primaryRows(job);
-  const scratch = rows.find((r) => r.method === 'scratch');
-  if (!scratch) return [];
+  const stats = rowSeedStats({ rows: primaryRows(job) });
+  if (!stats.some((r) => r.method === 'scratch')) return [];
   const params = analyticComplexity(student, job.scale, 8, 8).params;
-  return rows
-    .filter((r) => r.method !== 'scratch')
-    .map((r) => ({ source: 'ours' as const, backbone: student.arch, method: r.label, params, gain: r.psnr - scratch.psnr, set: r.set, scale: job.scale }));
+  return stats.flatMap((r) => (r.vsScratch ? [{
+    source: 'ours' as const, backbone: student.arch, method: r.label, params, gain: r.vsScratch.mean, ci: r.vsScratch.ci, set: r.set, scale: job.scale,
+  }] : []));
 }
 
 /** The paper's points: Table 2 gains over Scratch per backbone at `scale` on `set`, x = Table 1 student params. */
@@ -54,7 +58,7 @@ export function paperGainPoints(scale: Scale, set: PaperSet = 'Urban100'): GainP
     for (const r of rows) {
       const cell = r.sets[set];
       if (r.method === 'scratch' || !cell) continue;
-      out.push({ source: 'paper', backbone, method: PAPER_LABEL[r.method] ?? r.method, params: size.paramsM * 1e6, gain: cell.psnr - base.psnr, set, scale });
+      out.push({ source: 'paper', backbone, method: PAPER_LABEL[r.method] ?? r.method, params: size.paramsM * 1e6, gain: cell.psnr - base.psnr, ci: null, set, scale });
     }
   }
   return out;
@@ -84,11 +88,13 @@ export function gainVsParamsFigure(points: readonly GainPoint[], title = 'PSNR g
     const [source, method] = k.split('\u0000');
     const pts = points.filter((p) => p.source === source && p.method === method);
     const where = pts[0] ? `${pts[0].set}, x${pts[0].scale}` : '';
+    const withCi = pts.some((p) => p.ci);
     return {
       type: 'scatter', mode: 'markers+text', name: `${source}: ${method} (${where})`,
       x: pts.map((p) => p.params), y: pts.map((p) => p.gain),
       text: pts.map((p) => (source === 'paper' ? p.backbone.toUpperCase() : `${p.backbone.toUpperCase()} (ours)`)), textposition: 'top center',
       marker: { size: 11, symbol: symbols[source] ?? 'circle', color: colours[method] },
+      ...(withCi ? { error_y: ciErrorY(pts.map((p) => p.gain), pts.map((p) => p.ci)) } : {}),
     };
   });
   return {

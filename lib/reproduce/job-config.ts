@@ -100,6 +100,8 @@ export function rowConfig(
     readonly pair: BackbonePair;
     /** Teacher weights (a model dir, run dir or checkpoint); ignored for scratch. */
     readonly teacherWeights: string | null;
+    /** The run's seed (student initialisation and data order); default the preset's, so its run ids stay as they were. */
+    readonly seed?: number;
   },
 ): TrainConfig {
   const scratch = opts.method === 'scratch';
@@ -108,5 +110,6 @@ export function rowConfig(
   // zoom-out needs an LR patch divisible by the scale: the quick preset's 16 px becomes 15 px at x3
   const p = base.data.patchSizeLr;
   const patchSizeLr = p % opts.scale === 0 ? p : Math.max(opts.scale, Math.round(p / opts.scale) * opts.scale);
-  return resolveTrain({ ...over, data: { ...(over.data ?? {}), patchSizeLr }, teacherWeights: scratch ? null : opts.teacherWeights }, base);
+  const seed = opts.seed ?? base.seed;
+  return resolveTrain({ ...over, data: { ...(over.data ?? {}), patchSizeLr }, teacherWeights: scratch ? null : opts.teacherWeights, seed }, base);
 }

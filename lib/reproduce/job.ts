@@ -6,14 +6,15 @@
  * tables, run summaries (ids, directories, times) for the report, and the job's wall time.
  *
  * Runs are cached by config hash, so a job run twice only re-evaluates (cached-run.ts opens finished runs
- * without starting a worker pool).
+ * without starting a worker pool). With several seeds (seeds.ts) every row is trained once per seed against the
+ * same teacher; rows, runs and agreement entries carry their seed, and seed-table.ts aggregates them.
  */
 import * as path from 'node:path';
 import { initBackend } from '../backend/index';
 import { type MethodKind, type MethodPresetName, presetNeedsTeacher } from '../distill/config';
 import { openDataset } from '../data/datasets';
 import { buildModel } from '../models/build';
-import { WARM_START_MODES, type WarmStartMode } from '../config/train';
+import { WARM_START_MODES, type TrainConfig, type WarmStartMode } from '../config/train';
 import type { ArchConfig } from '../models/types';
 import { PAPER_Y } from '../metrics/protocol';
 import { loadTeacherWeights } from '../train/distill-task';
@@ -25,6 +26,7 @@ import { heldOutSets, scoreHeldOut } from './held-out';
 import { rowConfig, type BackbonePair } from './job-config';
 import { type PresetName } from '../config/presets';
 import { paperCell, type PaperCells } from './paper-numbers';
+import { resolveSeeds } from './seeds';
 import { ensureTeacher, type TeacherInfo } from './teacher';
 
 export type PaperScore = { readonly psnr: number; readonly ssim: number };
@@ -47,6 +49,8 @@ export type ReproduceRow = {
   /** Which paper column `paper` comes from (for the synthetic set: the paper's held-out analogue). */
   readonly paperSet: string | null;
   readonly runId: string;
+  /** The run's seed (student initialisation and data order). */
+  readonly seed: number;
 };
 
 /** What a job trains for one row. */
@@ -62,6 +66,7 @@ export type RowSpec = {
 export type RunSummary = {
   readonly row: string;
   readonly method: string;
+  readonly seed: number;
   readonly runId: string;
   readonly dir: string;
   readonly teacherRunId: string | null;
@@ -75,7 +80,7 @@ export type RunSummary = {
   readonly warmStartRunId: string | null;
 };
 
-export type AgreementRow = { readonly row: string; readonly method: string; readonly runId: string } & AgreementScore;
+export type AgreementRow = { readonly row: string; readonly method: string; readonly seed: number; readonly runId: string } & AgreementScore;
 
 export type JobResult = {
   readonly job: 'ablation' | 'main' | 'heterogeneous';
@@ -88,6 +93,8 @@ export type JobResult = {
   /** 'synthetic' or the data root. */
   readonly data: string;
   readonly teachers: readonly TeacherInfo[];
+  /** The seeds every row was trained with (one run per row and seed). */
+  readonly seeds: readonly number[];
   readonly rows: readonly ReproduceRow[];
   readonly runs: readonly RunSummary[];
   readonly agreement: readonly AgreementRow[];
@@ -99,7 +106,10 @@ export type JobResult = {
 /** Events a job reports while it works (for a progress display). */
 export type JobEvent =
   | { readonly kind: 'teacher'; readonly arch: ArchConfig; readonly phase: 'start' | 'done'; readonly info?: TeacherInfo }
-  | { readonly kind: 'row'; readonly row: string; readonly index: number; readonly of: number; readonly phase: 'start' | 'done'; readonly summary?: RunSummary; readonly psnr?: number }
+  | {
+    readonly kind: 'row'; readonly row: string; readonly seed: number; readonly index: number; readonly of: number; readonly phase: 'start' | 'done';
+    readonly summary?: RunSummary; readonly psnr?: number;
+  }
   | { readonly kind: 'train'; readonly row: string; readonly progress: TrainProgressEvent };
 
 export interface JobOptions {
@@ -123,6 +133,13 @@ export interface JobOptions {
   readonly teacherWeightsX2?: string | null;
   /** Train and score only these rows (ids as in the table; default all): one scheduler job per row. */
   readonly onlyRows?: readonly string[] | null;
+  /** Train every row once per seed (default: the preset's seed alone, i.e. the runs of a job without seeds). */
+  readonly seeds?: readonly number[] | null;
+  /**
+   * Training steps of every student run instead of the preset's (the teacher keeps its own). The step budget is
+   * not part of a run's id, so a larger value extends cached runs; learning-rate milestones stay the preset's.
+   */
+  readonly steps?: number | null;
   onEvent?(e: JobEvent): void;
   /** Extra lines (teacher/run banners) go here; default: nothing. */
   log?(line: string): void;
@@ -158,6 +175,11 @@ export function selectRows(rows: readonly RowSpec[], only: readonly string[] | n
 export async function runJob(job: JobResult['job'], title: string, allRows: readonly RowSpec[], opts: JobOptions): Promise<JobResult> {
   const t0 = performance.now();
   const rows = selectRows(allRows, opts.onlyRows ?? null);
+  const seeds = resolveSeeds(opts.seeds, opts.preset);
+  if (opts.steps !== undefined && opts.steps !== null && !(Number.isSafeInteger(opts.steps) && opts.steps >= 1)) {
+    throw new Error(`steps must be an integer >= 1 (got ${opts.steps})`);
+  }
+  const withSteps = (cfg: TrainConfig): TrainConfig => (opts.steps ? { ...cfg, totalSteps: opts.steps } : cfg);
   const runsDir = path.resolve(opts.runsDir ?? 'runs');
   const quiet = true;
   const log = opts.log ?? ((): void => undefined);
@@ -211,9 +233,9 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   }
 
   // x2 counterparts for warm-started x4 students (spec A2)
-  const x2Run = async (spec: RowSpec): Promise<{ dir: string; runId: string }> => {
+  const x2Run = async (spec: RowSpec, seed: number): Promise<{ dir: string; runId: string }> => {
     const weights = !presetNeedsTeacher(spec.method) ? null : (await teacherAt(spec.pair.teacher, 2)).weights;
-    const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers });
+    const cfg2 = withSteps(rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers, seed }));
     const run = await finishedOrTrain(cfg2, {
       runsDir, quiet, log, workers: opts.workers ?? undefined, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: `${spec.row} x2`, progress: p }),
     });
@@ -228,18 +250,19 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   const out: ReproduceRow[] = [];
   const runs: RunSummary[] = [];
   const agreement: AgreementRow[] = [];
-  for (let i = 0; i < rows.length; i++) {
-    const spec = rows[i];
+  const todo = rows.flatMap((spec) => seeds.map((seed) => ({ spec, seed })));
+  for (let i = 0; i < todo.length; i++) {
+    const { spec, seed } = todo[i];
     const teacher = !presetNeedsTeacher(spec.method) ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
-    let cfg = rowConfig(opts.preset, {
-      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers,
-    });
-    opts.onEvent?.({ kind: 'row', row: spec.row, index: i, of: rows.length, phase: 'start' });
+    let cfg = withSteps(rowConfig(opts.preset, {
+      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers, seed,
+    }));
+    opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'start' });
     const r0 = performance.now();
     const mode = warmStartMode(opts.warmStart ?? 'auto', opts.preset, opts.scale, spec.pair.student);
     let warm: { dir: string; runId: string } | null = null;
     if (mode) {
-      warm = await x2Run(spec);
+      warm = await x2Run(spec, seed);
       cfg = { ...cfg, studentInit: { weights: warm.dir, mode } };
     }
     let steps = 0;
@@ -256,34 +279,34 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
         const paperSet = s.set === 'synthetic-valid' ? opts.syntheticPaperSet : s.set;
         out.push({
           row: spec.row, label: spec.label, method: spec.method, set: s.set, psnr: s.psnr, ssim: s.ssim, scale: opts.scale, protocol: s.protocol,
-          paper: spec.paper ? paperCell(spec.paper, paperSet) : null, paperSet: spec.paper && paperCell(spec.paper, paperSet) ? paperSet : null, runId: run.id,
+          paper: spec.paper ? paperCell(spec.paper, paperSet) : null, paperSet: spec.paper && paperCell(spec.paper, paperSet) ? paperSet : null, runId: run.id, seed,
         });
       }
       // agreement with the job's teacher for this pair (scratch rows too: the baseline)
       const probe = probes.get(archKey(spec.pair.teacher));
-      if (probe) agreement.push({ row: spec.row, method: spec.method, runId: run.id, ...(await probe.score(run.student)) });
+      if (probe) agreement.push({ row: spec.row, method: spec.method, seed, runId: run.id, ...(await probe.score(run.student)) });
       const summary: RunSummary = {
-        row: spec.row, method: spec.method, runId: run.id, dir: run.dir, teacherRunId: teacher?.runId ?? null, trainSec: run.results.elapsedSec,
+        row: spec.row, method: spec.method, seed, runId: run.id, dir: run.dir, teacherRunId: teacher?.runId ?? null, trainSec: run.results.elapsedSec,
         wallSec: (performance.now() - r0) / 1000, cached: steps === 0, formula: run.results.formula, warmStartRunId: warm?.runId ?? null,
       };
       runs.push(summary);
-      opts.onEvent?.({ kind: 'row', row: spec.row, index: i, of: rows.length, phase: 'done', summary, psnr: scores[0]?.psnr });
+      opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'done', summary, psnr: scores[0]?.psnr });
     } finally {
       run.dispose();
     }
   }
   return {
     job, title, paperSource: opts.paperSource, preset: opts.preset, scale: opts.scale, protocol: PAPER_Y.id, data: opts.data ? path.resolve(opts.data) : 'synthetic',
-    teachers: [...teachers.values()], rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
+    teachers: [...teachers.values()], seeds, rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
   };
 }
 
 /** The part of JobOptions every reproduce* job forwards unchanged from its options. */
 export function forwardedJobOptions(opts: ReproduceOptions, scale: Scale): Pick<JobOptions,
-  'preset' | 'scale' | 'data' | 'teacherWeights' | 'runsDir' | 'workers' | 'agreement' | 'warmStart' | 'teacherWeightsX2' | 'onlyRows' | 'onEvent' | 'log'> {
+  'preset' | 'scale' | 'data' | 'teacherWeights' | 'runsDir' | 'workers' | 'agreement' | 'warmStart' | 'teacherWeightsX2' | 'onlyRows' | 'seeds' | 'steps' | 'onEvent' | 'log'> {
   return {
     preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    agreement: opts.agreement, warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows,
+    agreement: opts.agreement, warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows, seeds: opts.seeds, steps: opts.steps,
     onEvent: opts.onProgress, log: opts.log,
   };
 }
@@ -307,6 +330,10 @@ export interface ReproduceOptions {
   readonly teacherWeightsX2?: string | null;
   /** Only these rows (table row ids); see JobOptions.onlyRows. */
   readonly onlyRows?: readonly string[] | null;
+  /** Seeds every row is trained with (default: the preset's seed, 0); see seeds.ts. */
+  readonly seeds?: readonly number[] | null;
+  /** Student training steps instead of the preset's; see JobOptions.steps. */
+  readonly steps?: number | null;
   onProgress?(e: JobEvent): void;
   log?(line: string): void;
 }

@@ -7,13 +7,18 @@
  *  3. PSNR gain over Scratch, ours beside the paper's, per row (absolute values differ: other data and nets);
  *  4. teacher-student agreement bars (PSNR(S, T) on training patches and held-out images).
  * Tables (HTML): our PSNR/SSIM per row beside the paper's, and the runs (ids, times).
+ * With several seeds (seed-table.ts) curves are the mean over a row's seeds with a ± sd band, gain bars carry
+ * 95 % confidence whiskers (paired by seed), agreement bars ± sd whiskers, and the table shows mean ± sd, n,
+ * the paired differences from Scratch and KD and their verdicts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { dateStamp } from '../config/hash';
+import { ciErrorY, meanBandTraces, PLOT_COLOURS, sdErrorY, type Series } from '../viz/error-bars';
 import { tableHtml, type TableRow } from '../viz/table';
 import { escapeHtml, savePlotPage, type PlotFigure } from '../viz/plot';
 import type { JobResult, ReproduceRow } from './job';
+import { agreementStats, groupBy, hasSeedSpread, rowSeedStats, seedComparisonTable, seedsOf } from './seed-table';
 
 export interface ReportOptions {
   /** Report file (default `<job.runsDir>/<reportId(job)>/report.html`). */
@@ -63,8 +68,12 @@ export function primaryRows(job: JobResult): ReproduceRow[] {
   return job.rows.filter((r) => r.set === set);
 }
 
-/** Our PSNR/SSIM per row and set beside the paper's (plain rows for formatTable / tableHtml). */
+/**
+ * Our PSNR/SSIM per row and set beside the paper's (plain rows for formatTable / tableHtml). A job with several
+ * seeds gets seed-table.ts's table instead (mean ± sd, n, paired differences with 95 % CIs and verdicts).
+ */
 export function comparisonTable(job: JobResult): TableRow[] {
+  if (hasSeedSpread(job)) return seedComparisonTable(job);
   const scratch = new Map(job.rows.filter((r) => r.method === 'scratch').map((r) => [r.set, r]));
   return job.rows.map((r) => {
     const base = scratch.get(r.set);
@@ -93,39 +102,54 @@ function round(x: number, d: number): number {
 export function reportFigures(job: JobResult): PlotFigure[] {
   const curves: object[] = [];
   const valCurves: object[] = [];
-  for (const run of job.runs) {
-    const log = readLog(run.dir);
-    const w = recWeight(run.dir);
-    const train = log.filter((e) => e.event === 'train' && e.terms && typeof e.terms.rec === 'number');
-    curves.push({ type: 'scatter', mode: 'lines', name: run.row, x: train.map((e) => e.step), y: train.map((e) => (e.terms as Record<string, number>).rec / w) });
-    const val = log.filter((e) => e.event === 'val' && e.sets && e.sets.length);
-    valCurves.push({ type: 'scatter', mode: 'lines+markers', name: run.row, x: val.map((e) => e.step), y: val.map((e) => (e.sets as { psnr: number }[])[0].psnr) });
-  }
-  const rows = primaryRows(job);
-  const scratch = rows.find((r) => r.method === 'scratch');
-  const gainRows = rows.filter((r) => r.method !== 'scratch');
+  [...groupBy(job.runs, (r) => r.row).entries()].forEach(([row, runs], i) => {
+    const colour = PLOT_COLOURS[i % PLOT_COLOURS.length];
+    const train: Series[] = [];
+    const val: Series[] = [];
+    for (const run of runs) {
+      const log = readLog(run.dir);
+      const w = recWeight(run.dir);
+      const t = log.filter((e) => e.event === 'train' && e.terms && typeof e.terms.rec === 'number');
+      train.push({ x: t.map((e) => e.step as number), y: t.map((e) => (e.terms as Record<string, number>).rec / w) });
+      const v = log.filter((e) => e.event === 'val' && e.sets && e.sets.length);
+      val.push({ x: v.map((e) => e.step as number), y: v.map((e) => (e.sets as { psnr: number }[])[0].psnr) });
+    }
+    curves.push(...meanBandTraces(row, train, { colour, positive: true }));
+    valCurves.push(...meanBandTraces(row, val, { colour, mode: 'lines+markers' }));
+  });
+  const spread = hasSeedSpread(job);
   const set = primarySet(job) ?? '';
-  const paperSet = rows.find((r) => r.paperSet)?.paperSet ?? '';
+  const stats = rowSeedStats({ rows: primaryRows(job) });
+  const scratchPaper = stats.find((r) => r.method === 'scratch')?.paper ?? null;
+  const gainRows = stats.filter((r) => r.method !== 'scratch');
+  const paperSet = stats.find((r) => r.paperSet)?.paperSet ?? '';
+  const ourGain = gainRows.map((r) => r.vsScratch?.mean ?? null);
   const gains: object[] = [
-    { type: 'bar', name: `ours (${set})`, x: gainRows.map((r) => r.label), y: gainRows.map((r) => (scratch ? r.psnr - scratch.psnr : null)) },
+    {
+      type: 'bar', name: spread ? `ours (${set}; mean, 95% CI over ${seedsOf(job).length} seeds)` : `ours (${set})`, x: gainRows.map((r) => r.label), y: ourGain,
+      ...(spread ? { error_y: ciErrorY(ourGain, gainRows.map((r) => r.vsScratch?.ci ?? null)) } : {}),
+    },
     {
       type: 'bar', name: `paper (${paperSet})`, x: gainRows.map((r) => r.label),
-      y: gainRows.map((r) => (r.paper && scratch?.paper ? r.paper.psnr - scratch.paper.psnr : null)),
+      y: gainRows.map((r) => (r.paper && scratchPaper ? r.paper.psnr - scratchPaper.psnr : null)),
     },
   ];
+  const agree = agreementStats(job.agreement);
+  const whiskers = (sd: (number | null)[]): object => (spread ? { error_y: sdErrorY(sd) } : {});
   const agreement: object[] = [
-    { type: 'bar', name: 'training patches', x: job.agreement.map((a) => rowLabel(job, a.row)), y: job.agreement.map((a) => a.trainPsnr) },
-    ...(job.agreement[0]?.heldOut ?? []).map((h, i) => ({
-      type: 'bar', name: `held-out: ${h.set}`, x: job.agreement.map((a) => rowLabel(job, a.row)), y: job.agreement.map((a) => a.heldOut[i]?.psnr ?? null),
+    { type: 'bar', name: 'training patches', x: agree.map((a) => rowLabel(job, a.row)), y: agree.map((a) => a.train.mean), ...whiskers(agree.map((a) => a.train.sd)) },
+    ...(agree[0]?.heldOut ?? []).map((h, i) => ({
+      type: 'bar', name: `held-out: ${h.set}`, x: agree.map((a) => rowLabel(job, a.row)), y: agree.map((a) => a.heldOut[i]?.psnr.mean ?? null),
+      ...whiskers(agree.map((a) => a.heldOut[i]?.psnr.sd ?? null)),
     })),
   ];
   const figs: PlotFigure[] = [
-    { data: curves, layout: { title: { text: 'Training curves: L1(S(x), y) per step (log.jsonl)' }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'L1 (rec / rec weight)' }, type: 'log' } } },
-    { data: valCurves, layout: { title: { text: `Validation PSNR during training (EMA, ${job.protocol})` }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'PSNR (dB)' } } } },
+    { data: curves, layout: { title: { text: `Training curves: L1(S(x), y) per step (log.jsonl)${spread ? ', mean ± sd over seeds' : ''}` }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'L1 (rec / rec weight)' }, type: 'log' } } },
+    { data: valCurves, layout: { title: { text: `Validation PSNR during training (EMA, ${job.protocol})${spread ? ', mean ± sd over seeds' : ''}` }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'PSNR (dB)' } } } },
     { data: gains, layout: { title: { text: `PSNR gain over Scratch: ours (${set}) vs paper (${paperSet}), ${job.protocol}` }, barmode: 'group', yaxis: { title: { text: 'Δ PSNR (dB)' } } } },
   ];
   if (job.agreement.length) {
-    figs.push({ data: agreement, layout: { title: { text: 'Teacher-student agreement: PSNR(student, teacher), Y channel' }, barmode: 'group', yaxis: { title: { text: 'PSNR(S, T) (dB)' } } } });
+    figs.push({ data: agreement, layout: { title: { text: `Teacher-student agreement: PSNR(student, teacher), Y channel${spread ? ', mean ± sd over seeds' : ''}` }, barmode: 'group', yaxis: { title: { text: 'PSNR(S, T) (dB)' } } } });
   }
   return figs;
 }
@@ -136,7 +160,7 @@ function rowLabel(job: JobResult, row: string): string {
 
 /** The HTML tables and notes placed under the page title. */
 export function reportTablesHtml(job: JobResult): string {
-  const runs = job.runs.map((r) => ({ row: r.row, method: r.method, runId: r.runId, trainSec: round(r.trainSec, 1), wallSec: round(r.wallSec, 1), cached: r.cached, formula: r.formula }));
+  const runs = job.runs.map((r) => ({ row: r.row, method: r.method, seed: r.seed ?? 0, runId: r.runId, trainSec: round(r.trainSec, 1), wallSec: round(r.wallSec, 1), cached: r.cached, formula: r.formula }));
   const teachers = job.teachers.map((t) => ({
     arch: JSON.stringify(t.arch), source: t.source, runId: t.runId, weights: t.weights,
     val: t.val ? `${t.val.set} ${t.val.psnr.toFixed(3)} dB` : null, trainSec: round(t.elapsedSec, 1),
@@ -147,6 +171,11 @@ export function reportTablesHtml(job: JobResult): string {
     job.data === 'synthetic'
       ? 'Held-out set: the synthetic valid split (procedural images, not photographs): absolute numbers are not comparable with the paper; compare the gains over Scratch.'
       : 'Held-out sets: the benchmark sets found under the data root.',
+    ...(hasSeedSpread(job)
+      ? [`Seeds ${seedsOf(job).join(', ')}: every row trained once per seed (the seed sets the student's initialisation and the data order; the teacher is shared). ` +
+        'PSNR/SSIM are mean ± sample sd over the seeds; Δ is the difference paired by seed with a 95 % Student t interval; ' +
+        "a verdict is 'better' or 'worse' only when that interval excludes 0."]
+      : []),
     `Job wall time ${job.wallSec.toFixed(1)} s.`,
   ];
   return [
@@ -157,7 +186,7 @@ export function reportTablesHtml(job: JobResult): string {
     '<h2>Runs</h2>',
     tableHtml(runs, { title: 'Runs (trainSec: recorded training time; wallSec: time this job spent on the row)', digits: 1 }),
     job.agreement.length
-      ? tableHtml(job.agreement.map((a) => ({ row: rowLabel(job, a.row), train: round(a.trainPsnr, 3), ...Object.fromEntries(a.heldOut.map((h) => [h.set, round(h.psnr, 3)])) })),
+      ? tableHtml(job.agreement.map((a) => ({ row: rowLabel(job, a.row), ...(hasSeedSpread(job) ? { seed: a.seed } : {}), train: round(a.trainPsnr, 3), ...Object.fromEntries(a.heldOut.map((h) => [h.set, round(h.psnr, 3)])) })),
         { title: 'Teacher-student agreement, PSNR(S, T) in dB' })
       : '',
   ].join('\n');

@@ -18,6 +18,7 @@ import { heterogeneousRows } from '../../lib/reproduce/heterogeneous';
 import { ABLATION_ROWS, PAPER_SETS, TABLE2, TABLE3, TABLE4, table2Row, table4Row } from '../../lib/reproduce/paper-numbers';
 import { comparisonTable, reportFigures, writeReport } from '../../lib/reproduce/report';
 import { teacherConfig } from '../../lib/reproduce/teacher';
+import { runCommand } from '../cli-run';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-reproduce-test-'));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
@@ -135,6 +136,26 @@ describe('reproduceAblation (smoke preset)', () => {
     expect(again.runs.every((r) => r.cached)).toBe(true);
     expect(again.rows.map((r) => r.psnr)).toEqual(job.rows.slice(0, 2).map((r) => r.psnr));
   }, 300_000);
+
+  it('--seeds 0,1 trains each row once per seed: seed 0 reuses the runs above, the table pairs the seeds', async () => {
+    const { code, out } = await runCommand(reproduceCommand,
+      ['ablation', '--preset', 'smoke', '--rows', 'scratch,kd', '--seeds', '0,1', '--runs-dir', job.runsDir, '--workers', '1', '--no-agreement', '--json']);
+    expect(code).toBe(0);
+    const seeded = JSON.parse(out) as JobResult & { report: string };
+    expect(seeded.seeds).toEqual([0, 1]);
+    expect(seeded.runs.map((r) => [r.row, r.seed, r.cached])).toEqual([['scratch', 0, true], ['scratch', 1, false], ['kd', 0, true], ['kd', 1, false]]);
+    expect(seeded.runs[0].runId).toBe(job.runs[0].runId);
+    expect(seeded.runs[1].runId).not.toBe(job.runs[0].runId);
+    const cfg1 = JSON.parse(fs.readFileSync(path.join(seeded.runs[1].dir, 'config.json'), 'utf8')) as { seed: number };
+    expect(cfg1.seed).toBe(1);
+    const table = comparisonTable(seeded) as Record<string, unknown>[];
+    expect(table.map((r) => r.n)).toEqual([2, 2]);
+    expect(table[1]['Δ scratch [95% CI]']).toMatch(/^[+-]\d\.\d{3} \[[+-]\d+\.\d{3}, [+-]\d+\.\d{3}\]$/);
+    expect(['better', 'worse', 'not distinguishable']).toContain(table[1]['vs scratch']);
+    const html = fs.readFileSync(seeded.report, 'utf8');
+    expect(html).toContain('Seeds 0, 1: every row trained once per seed');
+    expect(html).toContain('mean ± sd over seeds');
+  }, 300_000);
 });
 
 describe('x2 -> x4 warm start (spec A2)', () => {
@@ -192,5 +213,6 @@ describe('srkd reproduce', () => {
     await expect(run(['ablation', '--backbone', 'rcan'])).rejects.toThrow(/main job only/);
     await expect(run(['main', '--backbone', 'vgg'])).rejects.toThrow(/--backbone must be one of edsr, rcan, swinir/);
     await expect(run(['ablation', '--warm-start', 'body'])).rejects.toThrow("--warm-start must be one of auto, off, all-but-upsampler, all-matching (got 'body')");
+    await expect(run(['ablation', '--seeds', '0,0'])).rejects.toThrow('--seeds: seed 0 is listed twice');
   });
 });

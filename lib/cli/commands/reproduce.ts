@@ -1,27 +1,31 @@
 /**
  * `srkd reproduce ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE]
- *  [--scale S] [--backbone B] [--workers N] [--runs-dir DIR] [--no-agreement] [--json]`
- * Trains every row of the table (shared teacher, cached runs), prints a progress line per run, the table next to
- * the paper's, writes runs/<id>/report.html and prints its path. `--json` prints the job result as JSON on
+ *  [--scale S] [--backbone B] [--workers N] [--runs-dir DIR] [--seeds 0,1,2] [--no-agreement] [--json]`
+ * Trains every row of the table (shared teacher, cached runs; once per seed with --seeds), prints a progress line
+ * per run, the table next to the paper's (mean ± sd and paired 95 % CIs with several seeds), writes
+ * runs/<id>/report.html and prints its path. `--json` prints the job result as JSON on
  * stdout (progress stays on stderr). `npm start` = `srkd reproduce ablation --preset quick`.
  */
-import type { Command } from '../command';
+import type { Command, ParsedArgs } from '../command';
 import { numberArg, stringArg, UsageError } from '../command';
-import { reproduceAblation } from '../../reproduce/ablation';
-import { reproduceHeterogeneous } from '../../reproduce/heterogeneous';
-import { type JobEvent, type JobResult, WARM_START_CHOICES, type WarmStartChoice } from '../../reproduce/job';
+import { ablationRows, reproduceAblation } from '../../reproduce/ablation';
+import { heterogeneousRows, reproduceHeterogeneous } from '../../reproduce/heterogeneous';
+import { selectRows, type JobEvent, type JobResult, type ReproduceOptions, type RowSpec, WARM_START_CHOICES, type WarmStartChoice } from '../../reproduce/job';
 import { PRESET_NAMES, type PresetName } from '../../config/presets';
 import { ARCH_NAMES, type ArchName } from '../../models/archs/index';
 import { comparisonTable, writeReport } from '../../reproduce/report';
 import { createProgress, formatDuration, type Progress } from '../../util/progress';
 import { formatTable } from '../../viz/table';
 import type { Scale } from '../../types';
-import { reproduceMainComparison } from '../../reproduce/main-comparison';
+import { mainComparisonRows, reproduceMainComparison } from '../../reproduce/main-comparison';
+import { defaultScale } from '../../reproduce/teacher';
+import { agreementStats, formatMeanSd, hasSeedSpread } from '../../reproduce/seed-table';
+import { parseSeedList } from '../../reproduce/seeds';
 
 const JOBS = ['ablation', 'main', 'heterogeneous'] as const;
-type JobName = (typeof JOBS)[number];
+export type JobName = (typeof JOBS)[number];
 
-function progressPrinter(): (e: JobEvent) => void {
+function progressPrinter(showSeed: boolean): (e: JobEvent) => void {
   let bar: Progress | null = null;
   let last = 0;
   const say = (line: string): void => {
@@ -37,12 +41,13 @@ function progressPrinter(): (e: JobEvent) => void {
         if (i) say(`reproduce: teacher ${i.source === 'given' ? `weights ${i.weights}` : `run ${i.runId}`}${i.val ? `: ${i.val.set} ${i.val.psnr.toFixed(3)} dB` : ''}`);
       }
     } else if (e.kind === 'row') {
-      if (e.phase === 'start') say(`reproduce: [${e.index + 1}/${e.of}] ${e.row}`);
+      const row = showSeed ? `${e.row} (seed ${e.seed})` : e.row;
+      if (e.phase === 'start') say(`reproduce: [${e.index + 1}/${e.of}] ${row}`);
       else {
         bar?.done();
         bar = null;
         const s = e.summary;
-        if (s) say(`reproduce: [${e.index + 1}/${e.of}] ${e.row}: ${e.psnr !== undefined ? `${e.psnr.toFixed(3)} dB, ` : ''}${s.cached ? 'cached run' : `trained in ${formatDuration(s.trainSec)}`} (${s.runId}), row took ${formatDuration(s.wallSec)}`);
+        if (s) say(`reproduce: [${e.index + 1}/${e.of}] ${row}: ${e.psnr !== undefined ? `${e.psnr.toFixed(3)} dB, ` : ''}${s.cached ? 'cached run' : `trained in ${formatDuration(s.trainSec)}`} (${s.runId}), row took ${formatDuration(s.wallSec)}`);
       }
     } else {
       const p = e.progress;
@@ -58,11 +63,105 @@ function progressPrinter(): (e: JobEvent) => void {
   };
 }
 
+/** A parsed `srkd reproduce` command line: the job, its options (no callbacks), and what to print. */
+export type ReproduceArgs = {
+  readonly job: JobName;
+  readonly options: Omit<ReproduceOptions, 'onProgress' | 'log'> & { readonly backbone: ArchName; readonly teachers?: readonly ('edsr' | 'swinir')[] };
+  readonly json: boolean;
+  /** Write report.html (false with --no-report: sweep tasks, whose report a final job writes). */
+  readonly report: boolean;
+};
+
+/** Checks a `srkd reproduce` command line (UsageError naming the flag at fault) without running anything. */
+export function parseReproduceArgs(args: ParsedArgs): ReproduceArgs {
+  const [job, ...extra] = args.positionals;
+  if (!job) throw new UsageError(`name a job: ${JOBS.join(', ')}`);
+  if (!(JOBS as readonly string[]).includes(job)) throw new UsageError(`unknown job '${job}' (expected ${JOBS.join(', ')})`);
+  if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const preset = stringArg(args, 'preset', 'quick');
+  if (!(PRESET_NAMES as readonly string[]).includes(preset)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')} (got '${preset}')`);
+  let scale: Scale | undefined;
+  if (args.values.scale !== undefined) {
+    const s = numberArg(args, 'scale');
+    if (s !== 2 && s !== 3 && s !== 4) throw new UsageError(`--scale must be 2, 3 or 4 (got ${String(args.values.scale)})`);
+    scale = s;
+  }
+  const positiveInt = (key: string): number | undefined => {
+    if (args.values[key] === undefined) return undefined;
+    const n = numberArg(args, key);
+    if (!Number.isSafeInteger(n) || n < 1) throw new UsageError(`--${key} must be an integer >= 1 (got ${String(args.values[key])})`);
+    return n;
+  };
+  const workers = positiveInt('workers');
+  const steps = positiveInt('steps');
+  const backbone = stringArg(args, 'backbone', 'edsr');
+  if (!(ARCH_NAMES as readonly string[]).includes(backbone)) throw new UsageError(`--backbone must be one of ${ARCH_NAMES.join(', ')} (got '${backbone}')`);
+  if (job !== 'main' && args.values.backbone !== undefined) throw new UsageError('--backbone applies to the main job only');
+  const warmStart = stringArg(args, 'warm-start', 'auto');
+  if (!(WARM_START_CHOICES as readonly string[]).includes(warmStart)) {
+    throw new UsageError(`--warm-start must be one of ${WARM_START_CHOICES.join(', ')} (got '${warmStart}')`);
+  }
+  let seeds: number[] | null = null;
+  if (typeof args.values.seeds === 'string') {
+    try {
+      seeds = parseSeedList(args.values.seeds);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const text = (key: string): string | null => (typeof args.values[key] === 'string' ? (args.values[key] as string) : null);
+  const teacherWeights = text('teacher-weights');
+  return {
+    job: job as JobName,
+    json: Boolean(args.values.json),
+    report: !args.values['no-report'],
+    options: {
+      preset: preset as PresetName, scale, workers, steps, seeds, backbone: backbone as ArchName,
+      data: text('data'), teacherWeights, warmStart: warmStart as WarmStartChoice, teacherWeightsX2: text('teacher-weights-x2'),
+      onlyRows: text('rows')?.split(',').map((x) => x.trim()).filter(Boolean) ?? null,
+      runsDir: text('runs-dir') ?? undefined,
+      agreement: !args.values['no-agreement'],
+      // one teacher's weights name that teacher alone (Table 3 has two)
+      teachers: job === 'heterogeneous' && teacherWeights ? ['edsr'] : undefined,
+    },
+  };
+}
+
+/** The table rows a parsed command line trains (after --rows), in table order; nothing is trained. */
+export function reproduceRowIds(parsed: ReproduceArgs): string[] {
+  const o = parsed.options;
+  const scale = o.scale ?? defaultScale(o.preset);
+  let rows: RowSpec[];
+  switch (parsed.job) {
+    case 'ablation':
+      rows = ablationRows(o.preset);
+      break;
+    case 'main':
+      rows = mainComparisonRows(o.preset, o.backbone, scale);
+      break;
+    case 'heterogeneous':
+      rows = heterogeneousRows(o.preset, o.teachers);
+      break;
+  }
+  try {
+    return selectRows(rows, o.onlyRows ?? null).map((r) => r.row);
+  } catch (e) {
+    throw new UsageError(`--rows: ${(e as Error).message}`);
+  }
+}
+
+export const REPRODUCE_OPTIONS: Command['options'] = {
+  preset: { type: 'string' }, data: { type: 'string' }, 'teacher-weights': { type: 'string' }, scale: { type: 'string' },
+  'warm-start': { type: 'string' }, 'teacher-weights-x2': { type: 'string' }, rows: { type: 'string' }, seeds: { type: 'string' },
+  steps: { type: 'string' }, backbone: { type: 'string' }, workers: { type: 'string' }, 'runs-dir': { type: 'string' },
+  'no-agreement': { type: 'boolean' }, 'no-report': { type: 'boolean' },
+};
+
 export const reproduceCommand: Command = {
   name: 'reproduce',
   summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) with a report',
   usage: [
-    'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--rows a,b] [--json]',
+    'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--rows a,b] [--seeds 0,1,2] [--json]',
     '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD',
     '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD',
     '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student (DUKD)',
@@ -75,71 +174,43 @@ export const reproduceCommand: Command = {
     '  --rows a,b        only these table rows (ids as in the table). Side-by-side jobs (one per row, any scheduler)',
     '                    share the runs dir: a run another process is training is waited for, not trained twice;',
     '                    a last run without --rows then only reads the cached runs and writes the full report',
+    '  --seeds LIST      train every row once per seed (e.g. 0,1,2 or 0-4; default 0, the runs of a job without it);',
+    '                    the table then shows mean ± sd, n, the difference from Scratch and KD paired by seed with',
+    '                    a 95% Student t interval and a verdict (better / worse / not distinguishable)',
+    '  --steps N         student training steps instead of the preset\'s (not part of the run id: extends cached runs;',
+    '                    learning-rate milestones stay the preset\'s; the teacher keeps its own)',
     '  --scale S         2, 3 or 4 (default: the preset\'s)',
     '  --backbone B      main only: edsr (default), rcan or swinir',
     '  --workers N       data-parallel worker threads per run (default one per core)',
     '  --runs-dir DIR    where runs and the report go (default ./runs)',
     '  --no-agreement    skip the teacher-student agreement measurement',
+    '  --no-report       train and score only, write no report.html (sweep tasks; a final job writes the report)',
     '  --json            print the job result as JSON on stdout',
   ].join('\n'),
   allowPositionals: true,
-  options: {
-    preset: { type: 'string' }, data: { type: 'string' }, 'teacher-weights': { type: 'string' }, scale: { type: 'string' },
-    'warm-start': { type: 'string' }, 'teacher-weights-x2': { type: 'string' }, rows: { type: 'string' },
-    backbone: { type: 'string' }, workers: { type: 'string' }, 'runs-dir': { type: 'string' }, 'no-agreement': { type: 'boolean' },
-  },
+  options: REPRODUCE_OPTIONS,
   async run(args) {
-    const [job, ...extra] = args.positionals;
-    if (!job) throw new UsageError(`name a job: ${JOBS.join(', ')}`);
-    if (!(JOBS as readonly string[]).includes(job)) throw new UsageError(`unknown job '${job}' (expected ${JOBS.join(', ')})`);
-    if (extra.length) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
-    const preset = stringArg(args, 'preset', 'quick');
-    if (!(PRESET_NAMES as readonly string[]).includes(preset)) throw new UsageError(`--preset must be one of ${PRESET_NAMES.join(', ')} (got '${preset}')`);
-    let scale: Scale | undefined;
-    if (args.values.scale !== undefined) {
-      const s = numberArg(args, 'scale');
-      if (s !== 2 && s !== 3 && s !== 4) throw new UsageError(`--scale must be 2, 3 or 4 (got ${String(args.values.scale)})`);
-      scale = s;
-    }
-    let workers: number | undefined;
-    if (args.values.workers !== undefined) {
-      workers = numberArg(args, 'workers');
-      if (!Number.isInteger(workers) || workers < 1) throw new UsageError(`--workers must be an integer >= 1 (got ${String(args.values.workers)})`);
-    }
-    const backbone = stringArg(args, 'backbone', 'edsr');
-    if (!(ARCH_NAMES as readonly string[]).includes(backbone)) throw new UsageError(`--backbone must be one of ${ARCH_NAMES.join(', ')} (got '${backbone}')`);
-    if (job !== 'main' && args.values.backbone !== undefined) throw new UsageError('--backbone applies to the main job only');
-    const json = Boolean(args.values.json);
-    const warmStart = stringArg(args, 'warm-start', 'auto');
-    if (!(WARM_START_CHOICES as readonly string[]).includes(warmStart)) {
-      throw new UsageError(`--warm-start must be one of ${WARM_START_CHOICES.join(', ')} (got '${warmStart}')`);
-    }
+    const parsed = parseReproduceArgs(args);
+    const { job, json } = parsed;
     const common = {
-      preset: preset as PresetName, scale, workers,
-      data: typeof args.values.data === 'string' ? args.values.data : null,
-      teacherWeights: typeof args.values['teacher-weights'] === 'string' ? args.values['teacher-weights'] : null,
-      warmStart: warmStart as WarmStartChoice,
-      teacherWeightsX2: typeof args.values['teacher-weights-x2'] === 'string' ? args.values['teacher-weights-x2'] : null,
-      onlyRows: typeof args.values.rows === 'string' ? args.values.rows.split(',').map((x) => x.trim()).filter(Boolean) : null,
-      runsDir: typeof args.values['runs-dir'] === 'string' ? args.values['runs-dir'] : undefined,
-      agreement: !args.values['no-agreement'],
-      onProgress: progressPrinter(),
+      ...parsed.options,
+      onProgress: progressPrinter((parsed.options.seeds?.length ?? 1) > 1),
       log: (line: string) => process.stderr.write(`srkd: ${line}\n`),
     };
     const t0 = performance.now();
     let result: JobResult;
-    switch (job as JobName) {
+    switch (job) {
       case 'ablation':
         result = await reproduceAblation(common);
         break;
       case 'main':
-        result = await reproduceMainComparison({ ...common, backbone: backbone as ArchName });
+        result = await reproduceMainComparison(common);
         break;
       case 'heterogeneous':
-        result = await reproduceHeterogeneous({ ...common, teachers: common.teacherWeights ? ['edsr'] : undefined });
+        result = await reproduceHeterogeneous(common);
         break;
     }
-    const report = writeReport(result);
+    const report = parsed.report ? writeReport(result) : null;
     const wall = (performance.now() - t0) / 1000;
     if (json) {
       process.stdout.write(JSON.stringify({ ...result, report, totalWallSec: wall }) + '\n');
@@ -147,11 +218,16 @@ export const reproduceCommand: Command = {
     }
     process.stdout.write(formatTable(comparisonTable(result), { title: `${result.title}: ours beside the paper (${result.protocol})`, digits: 3 }) + '\n');
     process.stdout.write(`paper column: ${result.paperSource}\n`);
-    if (result.agreement.length) {
+    if (result.agreement.length && hasSeedSpread(result)) {
+      const rows = agreementStats(result.agreement).map((a) => ({
+        row: a.row, n: a.train.n, 'train PSNR(S,T)': formatMeanSd(a.train), ...Object.fromEntries(a.heldOut.map((h) => [`${h.set} PSNR(S,T)`, formatMeanSd(h.psnr)])),
+      }));
+      process.stdout.write('\n' + formatTable(rows, { title: 'Teacher-student agreement (dB), mean ± sd over seeds' }) + '\n');
+    } else if (result.agreement.length) {
       const rows = result.agreement.map((a) => ({ row: a.row, 'train PSNR(S,T)': a.trainPsnr, ...Object.fromEntries(a.heldOut.map((h) => [`${h.set} PSNR(S,T)`, h.psnr])) }));
       process.stdout.write('\n' + formatTable(rows, { title: 'Teacher-student agreement (dB)', digits: 3 }) + '\n');
     }
-    process.stdout.write(`\nreport: ${report}\ntotal wall time ${formatDuration(wall)} (${wall.toFixed(1)} s)\n`);
+    process.stdout.write(`\n${report ? `report: ${report}\n` : ''}total wall time ${formatDuration(wall)} (${wall.toFixed(1)} s)\n`);
     return 0;
   },
 };
