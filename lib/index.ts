@@ -93,10 +93,12 @@ export { backbonePair, ablationPair, rowConfig } from './reproduce/job-config';
 export { runJob, type JobResult, type ReproduceRow, type RunSummary, type AgreementRow, type JobEvent, type ReproduceOptions, type RowSpec } from './reproduce/job';
 export { reproduceAblation, ablationRows, ABLATION_METHODS, type AblationOptions } from './reproduce/ablation';
 export { reproduceMainComparison, mainComparisonRows, type MainComparisonOptions } from './reproduce/main-comparison';
+export { reproduceAugkdComparison, augkdComparisonRows } from './reproduce/augkd-comparison';
+export { jobProgress, jobSummary } from './reproduce/job-progress';
 export { reproduceHeterogeneous, heterogeneousRows, type HeterogeneousOptions } from './reproduce/heterogeneous';
 export { heldOutSets, scoreHeldOut, type HeldOutScore } from './reproduce/held-out';
 export { AgreementProbe, teacherStudentAgreement, type AgreementScore } from './reproduce/agreement';
-export { writeReport, reportFigures, comparisonTable, primaryRows, reportId } from './reproduce/report';
+export { writeReport, reportFigures, reportFigureList, comparisonTable, primaryRows, reportId, type ReportFigures } from './reproduce/report';
 // --- statistics over seeds (error bars, paired differences, verdicts) ---------------------------------
 export { studentTQuantile, studentTCdf } from './stats/student-t';
 export { summarize, pairedDifference, meanCi, verdictOf, type SeedSummary, type SeedValue, type PairedDifference, type Verdict } from './stats/seed-stats';

@@ -10,13 +10,13 @@ import type { JobEvent, JobResult } from './job';
 export function jobProgress(line: (event: TrainProgressEvent | string) => void): (e: JobEvent) => void {
   return (e) => {
     if (e.kind === 'train') line(e.progress);
-    else if (e.kind === 'row' && e.phase === 'start') line(`row ${e.index + 1}/${e.of}: ${e.row}`);
+    else if (e.kind === 'row' && e.phase === 'start') line(`row ${e.index + 1}/${e.of}: ${e.row} (seed ${e.seed})`);
   };
 }
 
 /** The runs of a finished job and its teachers, as text lines. */
 export function jobSummary(job: Pick<JobResult, 'runs' | 'teachers' | 'wallSec'>): string {
-  const runs = job.runs.map((r) => `${r.row.padEnd(18)} ${r.cached ? 'cached ' : 'trained'} ${r.runId}  ${r.wallSec.toFixed(1)} s`);
+  const runs = job.runs.map((r) => `${r.row.padEnd(18)} seed ${r.seed} ${r.cached ? 'cached ' : 'trained'} ${r.runId}  ${r.wallSec.toFixed(1)} s`);
   const teachers = job.teachers.map((t) => `${JSON.stringify(t.arch)} ${t.runId ?? t.weights}`).join('; ');
   return [...runs, `teacher: ${teachers}; job ${job.wallSec.toFixed(1)} s`].join('\n');
 }

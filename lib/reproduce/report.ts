@@ -99,7 +99,24 @@ function round(x: number, d: number): number {
 }
 
 /** The report's figures (plain plotly specs; see the file comment). */
-export function reportFigures(job: JobResult): PlotFigure[] {
+/** The report's figures by name (notebooks show one by name; the page shows them in this order). */
+export type ReportFigures = {
+  /** L1(S(x), y) per step for every row (mean ± sd band over seeds). */
+  readonly trainingCurves: PlotFigure;
+  /** Validation PSNR during training (EMA weights). */
+  readonly validation: PlotFigure;
+  /** PSNR gain over Scratch, ours beside the paper's (CI whiskers over seeds). */
+  readonly gainOverScratch: PlotFigure;
+  /** PSNR(student, teacher) per row; null when the job measured no agreement. */
+  readonly agreement: PlotFigure | null;
+};
+
+/** The figures in page order. */
+export function reportFigureList(f: ReportFigures): PlotFigure[] {
+  return [f.trainingCurves, f.validation, f.gainOverScratch, ...(f.agreement ? [f.agreement] : [])];
+}
+
+export function reportFigures(job: JobResult): ReportFigures {
   const curves: object[] = [];
   const valCurves: object[] = [];
   [...groupBy(job.runs, (r) => r.row).entries()].forEach(([row, runs], i) => {
@@ -143,15 +160,14 @@ export function reportFigures(job: JobResult): PlotFigure[] {
       ...whiskers(agree.map((a) => a.heldOut[i]?.psnr.sd ?? null)),
     })),
   ];
-  const figs: PlotFigure[] = [
-    { data: curves, layout: { title: { text: `Training curves: L1(S(x), y) per step (log.jsonl)${spread ? ', mean ± sd over seeds' : ''}` }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'L1 (rec / rec weight)' }, type: 'log' } } },
-    { data: valCurves, layout: { title: { text: `Validation PSNR during training (EMA, ${job.protocol})${spread ? ', mean ± sd over seeds' : ''}` }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'PSNR (dB)' } } } },
-    { data: gains, layout: { title: { text: `PSNR gain over Scratch: ours (${set}) vs paper (${paperSet}), ${job.protocol}` }, barmode: 'group', yaxis: { title: { text: 'Δ PSNR (dB)' } } } },
-  ];
-  if (job.agreement.length) {
-    figs.push({ data: agreement, layout: { title: { text: `Teacher-student agreement: PSNR(student, teacher), Y channel${spread ? ', mean ± sd over seeds' : ''}` }, barmode: 'group', yaxis: { title: { text: 'PSNR(S, T) (dB)' } } } });
-  }
-  return figs;
+  return {
+    trainingCurves: { data: curves, layout: { title: { text: `Training curves: L1(S(x), y) per step (log.jsonl)${spread ? ', mean ± sd over seeds' : ''}` }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'L1 (rec / rec weight)' }, type: 'log' } } },
+    validation: { data: valCurves, layout: { title: { text: `Validation PSNR during training (EMA, ${job.protocol})${spread ? ', mean ± sd over seeds' : ''}` }, xaxis: { title: { text: 'step' } }, yaxis: { title: { text: 'PSNR (dB)' } } } },
+    gainOverScratch: { data: gains, layout: { title: { text: `PSNR gain over Scratch: ours (${set}) vs paper (${paperSet}), ${job.protocol}` }, barmode: 'group', yaxis: { title: { text: 'Δ PSNR (dB)' } } } },
+    agreement: job.agreement.length
+      ? { data: agreement, layout: { title: { text: `Teacher-student agreement: PSNR(student, teacher), Y channel${spread ? ', mean ± sd over seeds' : ''}` }, barmode: 'group', yaxis: { title: { text: 'PSNR(S, T) (dB)' } } } }
+      : null,
+  };
 }
 
 function rowLabel(job: JobResult, row: string): string {
@@ -195,7 +211,7 @@ export function reportTablesHtml(job: JobResult): string {
 /** Writes report.html (and job.json) for a job; returns the report's path. */
 export function writeReport(job: JobResult, opts: ReportOptions = {}): string {
   const file = path.resolve(opts.file ?? path.join(job.runsDir, reportId(job), 'report.html'));
-  savePlotPage(file, reportFigures(job), job.title);
+  savePlotPage(file, reportFigureList(reportFigures(job)), job.title);
   // savePlotPage's page has no slot for tables: place them right after its <h1> title
   const page = fs.readFileSync(file, 'utf8');
   const at = page.indexOf('</h1>');

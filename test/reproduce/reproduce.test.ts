@@ -16,7 +16,7 @@ import { ablationPair, rowConfig } from '../../lib/reproduce/job-config';
 import { mainComparisonRows } from '../../lib/reproduce/main-comparison';
 import { heterogeneousRows } from '../../lib/reproduce/heterogeneous';
 import { ABLATION_ROWS, PAPER_SETS, TABLE2, TABLE3, TABLE4, table2Row, table4Row } from '../../lib/reproduce/paper-numbers';
-import { comparisonTable, reportFigures, writeReport } from '../../lib/reproduce/report';
+import { comparisonTable, reportFigureList, reportFigures, writeReport } from '../../lib/reproduce/report';
 import { teacherConfig } from '../../lib/reproduce/teacher';
 import { runCommand } from '../cli-run';
 
@@ -118,7 +118,10 @@ describe('reproduceAblation (smoke preset)', () => {
   it('writes report.html with one plotly div per figure and the comparison table', () => {
     expect(report).toBe(path.join(job.runsDir, path.basename(path.dirname(report)), 'report.html'));
     const html = fs.readFileSync(report, 'utf8');
-    const figs = reportFigures(job);
+    const named = reportFigures(job);
+    expect(named.agreement).not.toBeNull();
+    expect(JSON.stringify(named.gainOverScratch.layout)).toContain('gain over Scratch');
+    const figs = reportFigureList(named);
     expect(figs.length).toBe(4);
     expect(html.match(/<div class="plotly-figure"/g)?.length).toBe(figs.length);
     expect(html).toContain('<table class="srkd-table">');

@@ -7,7 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { AgreementRow, JobResult, ReproduceRow, RunSummary } from '../../lib/reproduce/job';
-import { comparisonTable, reportFigures } from '../../lib/reproduce/report';
+import { comparisonTable, reportFigureList, reportFigures } from '../../lib/reproduce/report';
 import { agreementStats, formatDifference, formatMeanSd, rowSeedStats, seedComparisonTable } from '../../lib/reproduce/seed-table';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-seed-table-'));
@@ -99,7 +99,7 @@ describe('the multi-seed table and figures', () => {
   });
 
   it('draws mean curves with ± sd bands, gain bars with CI whiskers and agreement with sd whiskers', () => {
-    const [curves, val, gains, agreement] = reportFigures(job) as { data: Record<string, unknown>[] }[];
+    const [curves, val, gains, agreement] = reportFigureList(reportFigures(job)) as { data: Record<string, unknown>[] }[];
     // per row: lower edge, upper edge (filled to the lower), mean line
     expect(curves.data).toHaveLength(9);
     expect(curves.data[1].fill).toBe('tonexty');
@@ -123,7 +123,7 @@ describe('the multi-seed table and figures', () => {
     const t = comparisonTable(one) as Record<string, unknown>[];
     expect(t[1]).toMatchObject({ row: 'KD', psnr: 30.1, 'Δ scratch': 0.1, 'paper psnr': 29.8 });
     expect(Object.keys(t[1])).not.toContain('n');
-    const [curves, , gains] = reportFigures(one) as { data: Record<string, unknown>[] }[];
+    const [curves, , gains] = reportFigureList(reportFigures(one)) as { data: Record<string, unknown>[] }[];
     expect(curves.data).toHaveLength(3);
     expect(curves.data[0].name).toBe('scratch');
     expect(gains.data[0].error_y).toBeUndefined();

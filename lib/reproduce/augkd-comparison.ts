@@ -1,0 +1,30 @@
+/**
+ * AugKD beside DUKD (notebook 10): Scratch, KD, DUKD and AugKD students of one backbone's pair, sharing one
+ * teacher (Table 2's rows without FAKD, plus AugKD). AugKD publishes no table the kit can pair with each row
+ * of this job, so the paper column stays empty; its published numbers are AUGKD_NUMBERS (paper-numbers.ts).
+ */
+import { assertArchName, assertPresetName } from './job-config';
+import { forwardedJobOptions, runJob, type JobResult, type RowSpec } from './job';
+import { mainComparisonRows, type MainComparisonOptions } from './main-comparison';
+import { defaultScale } from './teacher';
+import type { PresetName } from '../config/presets';
+import type { ArchName } from '../models/archs/index';
+import type { Scale } from '../types';
+
+/** The rows: Scratch, KD, DUKD from Table 2's block of the backbone, then AugKD on the same pair. */
+export function augkdComparisonRows(preset: PresetName, backbone: ArchName, scale: Scale): RowSpec[] {
+  const rows = mainComparisonRows(preset, backbone, scale).filter((r) => r.row !== 'fakd');
+  return [...rows, { row: 'augkd', label: 'AugKD', method: 'augkd', pair: rows[0].pair, paper: null }];
+}
+
+/** Trains (or reuses) the rows of augkdComparisonRows and scores them (a JobResult like the other jobs). */
+export async function reproduceAugkdComparison(opts: MainComparisonOptions): Promise<JobResult> {
+  assertPresetName(opts.preset);
+  const backbone = opts.backbone ?? 'edsr';
+  assertArchName(backbone);
+  const scale = opts.scale ?? defaultScale(opts.preset);
+  return runJob('main', `Scratch / KD / DUKD / AugKD, ${backbone.toUpperCase()} x${scale} (${opts.preset} preset)`, augkdComparisonRows(opts.preset, backbone, scale), {
+    ...forwardedJobOptions(opts, scale), syntheticPaperSet: 'Urban100',
+    paperSource: 'AugKD (ICLR 2025): no per-row numbers for this pair (published values: AUGKD_NUMBERS)',
+  });
+}
