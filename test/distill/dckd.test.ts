@@ -218,6 +218,27 @@ describe('DCKD in train()', () => {
   const log = (run: Run): Record<string, unknown>[] =>
     fs.readFileSync(path.join(run.dir, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
 
+  it('1 and 2 workers give the same steps to float tolerance (share statistics all-reduced, not per-share ratios)', async () => {
+    const cfg = config(2);
+    const one = await train(cfg, { runsDir: path.join(TMP, 'w1'), resume: 'none', quiet: true, engine: 'workers', workers: 1 });
+    const two = await train(cfg, { runsDir: path.join(TMP, 'w2'), resume: 'none', quiet: true, engine: 'workers', workers: 2 });
+    try {
+      const terms = (run: Run) => log(run).filter((e) => e.event === 'train').map((e) => e.terms as Record<string, number>);
+      const [t1, t2] = [terms(one), terms(two)];
+      expect(t2.length).toBe(2);
+      t1.forEach((t, s) => Object.entries(t).forEach(([k, v]) => expect(Math.abs(t2[s][k] - v)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v)))));
+      const w = (run: Run) => Array.from(run.student.params.values()).map((v) => v.dataSync() as Float32Array);
+      const [a, b] = [w(two), w(one)];
+      let num = 0;
+      let den = 1e-12;
+      a.forEach((x, i) => x.forEach((v, j) => { num = Math.max(num, Math.abs(v - b[i][j])); den = Math.max(den, Math.abs(b[i][j])); }));
+      expect(num / den).toBeLessThan(1e-5);
+    } finally {
+      one.dispose();
+      two.dispose();
+    }
+  });
+
   it('a resumed run equals the uninterrupted one bit for bit (history model from method-state.bin); tensors flat; the note is logged', async () => {
     const cfg = config(4);
     const straight = await train(cfg, { runsDir: path.join(TMP, 'straight'), resume: 'none', quiet: true, engine: 'in-process' });
