@@ -5,10 +5,12 @@
 import type { ArchName } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
+import { dckdPreset } from './dckd';
 import type { DukdConfig } from './dukd';
 import { defaultMethodConfig, type MethodConfig, methodSpec } from './methods';
 
 export type { AugkdConfig } from './augkd';
+export type { DckdConfig, DckdFeatures, DckdHistorySource } from './dckd';
 export type { DukdConfig, UpcyclingOptions, UpdateMode } from './dukd';
 export type { FakdConfig, FakdTaps } from './fakd';
 export type { KdConfig } from './response-kd';
@@ -29,6 +31,9 @@ export const METHOD_PRESET_NAMES = [
   'dukd-geometric-da',
   'dukd-release',
   'augkd',
+  'dckd',
+  'dckd-release',
+  'dcr-vgg',
 ] as const;
 export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
 
@@ -36,6 +41,8 @@ export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
  * A preset's config for a backbone and scale. The 'dukd-*' ablation rows (Table 4) set the three switches
  * explicitly on top of the backbone's weights; 'dukd' is the backbone's DUKD-code setting; 'dukd-release' adds
  * the code's two-step update and inverse-order bug; 'dukd-geometric-da' is full DUKD without colour inversion.
+ * 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
+ * VQGAN encoder for VGG-19 taps (no L_ce; for users without the VQGAN file).
  */
 export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig, scale: Scale): MethodConfig {
   const dukd = defaultMethodConfig('dukd', arch, scale);
@@ -61,6 +68,10 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
       return { ...dukd, colorInvert: false };
     case 'dukd-release':
       return { ...dukd, updateMode: 'twoStepAccumulate', legacyInverseOrder: true };
+    case 'dckd':
+    case 'dckd-release':
+    case 'dcr-vgg':
+      return dckdPreset(name); // DCKD's settings do not depend on the backbone (DCKD Table 2: one setting for all three)
     default: {
       const never: never = name;
       throw new Error(`unknown method preset ${JSON.stringify(never)}; known: ${METHOD_PRESET_NAMES.join(', ')}`);

@@ -95,6 +95,11 @@ export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer
   readonly config: MethodConfigBase;
   /** true: `nets.teacher` must be a pretrained, frozen teacher. */
   readonly requiresTeacher: boolean;
+  /**
+   * Facts about this run a reader must see beside the numbers (e.g. DCKD without its feature-network file:
+   * "untrained feature network: pipeline check, not the method"); train() prints and logs them. Default none.
+   */
+  readonly notes?: readonly string[];
   /** Every term name `terms` returns (without a group filter), in formula order. */
   readonly termNames: readonly string[];
   /** See `TermGroups`; `[termNames]` for a single-step method. */

@@ -31,7 +31,13 @@ export type DckdContrastiveInputs = {
   readonly negatives: readonly tf.Tensor4D[];
 };
 
-export function dckdContrastiveSums(vq: VqganEncoder, inp: DckdContrastiveInputs): RatioSums {
+/**
+ * What L_dcl needs of a feature network: DCKD's VQGAN `get_feas`, or (the documented `dcr-vgg` variant) CSD's
+ * VGG-19 taps. Any frozen network whose `features` maps [B, H, W, 3] images to per-layer maps qualifies.
+ */
+export type FeatureMaps = Pick<VqganEncoder, 'features'>;
+
+export function dckdContrastiveSums(vq: FeatureMaps, inp: DckdContrastiveInputs): RatioSums {
   const { anchor, positive, negatives } = inp;
   const shape = anchor.shape.join();
   for (const [what, t] of [['positive', positive], ...negatives.map((n, j) => [`negative ${j}`, n] as const)] as const) {
@@ -47,6 +53,6 @@ export function dckdContrastiveSums(vq: VqganEncoder, inp: DckdContrastiveInputs
   });
 }
 
-export function dckdContrastiveLoss(vq: VqganEncoder, inp: DckdContrastiveInputs, weights: readonly number[] = DCKD_FEATURE_WEIGHTS): tf.Scalar {
+export function dckdContrastiveLoss(vq: FeatureMaps, inp: DckdContrastiveInputs, weights: readonly number[] = DCKD_FEATURE_WEIGHTS): tf.Scalar {
   return tf.tidy(() => contrastiveRatio(dckdContrastiveSums(vq, inp), weights));
 }

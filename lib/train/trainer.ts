@@ -308,7 +308,8 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     }
     ckpt = null; // the arrays are in the engine now
     say(`run ${id}: ${formula}`);
-    run.logLine({ event: 'start', step: startStep, runId: id, configHash: hash, formula, engine: kind, workers, pool: engine.banner, totalSteps, resumedFrom: startStep > 0 ? startStep : null });
+    for (const note of method.notes ?? []) say(`note: ${note}`);
+    run.logLine({ event: 'start', step: startStep, runId: id, configHash: hash, formula, notes: method.notes ?? [], engine: kind, workers, pool: engine.banner, totalSteps, resumedFrom: startStep > 0 ? startStep : null });
 
     const setStudentToEval = async (): Promise<void> => setNetWeights(student, await (engine.emaDecay !== null ? engine.getEmaWeights() : engine.getWeights()));
     const runValidation = async (): Promise<void> => {

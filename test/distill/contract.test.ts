@@ -1,10 +1,12 @@
 /**
  * The method contract suite (STYLE.md section 8) over METHOD_SMOKE_CONFIGS, with tiny real EDSR nets:
  * JSON round trip, finite scalar terms, gradients reach exactly trainable() (teacher frozen), term groups,
- * flat tensor count, and worker-count invariance (one share of 4 = share-weighted mean of two shares of 2).
+ * flat tensor count, and worker-count invariance (one share of 4 = share-weighted mean of two shares of 2;
+ * batch-coupled methods get the shares' statistics added over the batch, as the engines all-reduce them).
+ * Methods are built as the trainer does: init(nets) once before the first step, dispose() at the end.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { buildMethod } from '../../lib/distill/methods';
 import { assertMethodConfig, METHOD_SMOKE_CONFIGS } from '../../lib/distill/methods';
 import { type DistillMethod, type MethodNets, type StepContext, trainableVariables } from '../../lib/distill/method';
@@ -34,14 +36,44 @@ afterAll(() => {
 
 const ctxOf = (step: number, sampleOffset: number): StepContext => ({ step, seed: 7, sampleOffset, batchSizeTotal: 4 });
 
+const built: DistillMethod[] = [];
+afterEach(() => built.splice(0).forEach((m) => m.dispose?.()));
+/** The method of `config`, initialised on the suite's nets (disposed after the test). */
+function make(config: Parameters<typeof buildMethod>[0]): DistillMethod {
+  const m = buildMethod(config);
+  built.push(m);
+  m.init?.(nets);
+  return m;
+}
+
+type Totals = Record<string, number[]>;
+const shareBatch = (start: number, size: number): SRBatch => ({ lr: tf.slice(lr, [start], [size]), hr: tf.slice(hr, [start], [size]) });
+
+/** Batch-coupled methods: the shares' statistics added over `cuts` (what the engines all-reduce); else undefined. */
+function totalsOver(m: DistillMethod, step: number, cuts: readonly (readonly [number, number])[]): Totals | undefined {
+  if (!m.shareStats) return undefined;
+  const out: Totals = {};
+  for (const [start, size] of cuts) {
+    const batch = shareBatch(start, size);
+    const prep = m.prepare(batch, nets, ctxOf(step, start));
+    const stats = m.shareStats(nets, batch, prep, ctxOf(step, start));
+    for (const [k, t] of Object.entries(stats)) {
+      const v = Array.from(t.dataSync());
+      out[k] = out[k] ? out[k].map((x, i) => x + v[i]) : v;
+    }
+    tf.dispose([prep, batch, stats]);
+  }
+  return out;
+}
+
 /** Terms and named gradients of the summed terms for a share [start, start + size) of the batch. */
-function share(m: DistillMethod, step: number, start: number, size: number, group?: number) {
-  const batch: SRBatch = { lr: tf.slice(lr, [start], [size]), hr: tf.slice(hr, [start], [size]) };
+function share(m: DistillMethod, step: number, start: number, size: number, group?: number, totals?: Totals) {
+  const batch = shareBatch(start, size);
   const prep = m.prepare(batch, nets, ctxOf(step, start));
   try {
     let terms: Record<string, tf.Scalar> = {};
     const { value, grads } = tf.variableGrads(() => {
-      terms = m.terms(nets, batch, prep, group === undefined ? {} : { group });
+      terms = m.terms(nets, batch, prep, { ...(group === undefined ? {} : { group }), ...(totals ? { totals } : {}) });
       for (const t of Object.values(terms)) tf.keep(t);
       return tf.addN(Object.values(terms)) as tf.Scalar;
     });
@@ -60,14 +92,14 @@ describe.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('con
     const back = JSON.parse(JSON.stringify(config)) as unknown;
     expect(back).toEqual(config);
     assertMethodConfig(back);
-    const m = buildMethod(back);
-    expect(m.termNames).toEqual(buildMethod(config).termNames);
+    const m = make(back);
+    expect(m.termNames).toEqual(make(config).termNames);
     expect(m.id).toBe(config.kind);
     expect(m.termGroups.flat()).toEqual(m.termNames);
   });
 
   it('terms are finite scalars named termNames; gradients reach exactly trainable() (teacher frozen)', () => {
-    const m = buildMethod(config);
+    const m = make(config);
     const r = share(m, 0, 0, 4);
     expect(Object.keys(r.termValues)).toEqual(m.termNames);
     expect(r.ranks.every((k) => k === 0)).toBe(true);
@@ -81,7 +113,7 @@ describe.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('con
   });
 
   it('each term group computes exactly its terms', () => {
-    const m = buildMethod(config);
+    const m = make(config);
     m.termGroups.forEach((names, g) => {
       const r = share(m, 1, 0, 2, g);
       expect(Object.keys(r.termValues)).toEqual(names);
@@ -89,7 +121,7 @@ describe.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('con
   });
 
   it('tensor count stays flat across repeated prepare + terms + gradient + dispose', () => {
-    const m = buildMethod(config);
+    const m = make(config);
     share(m, 0, 0, 4); // warm-up
     const before = tf.memory().numTensors;
     share(m, 1, 0, 4);
@@ -98,12 +130,13 @@ describe.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('con
   });
 
   it('worker invariance: one share of 4 = size-weighted mean of shares of 2 (+2), and of 1 + 3', () => {
-    const m = buildMethod(config);
+    const m = make(config);
     for (const step of [5]) {
-      const full = share(m, step, 0, 4);
+      const full = share(m, step, 0, 4, undefined, totalsOver(m, step, [[0, 4]]));
       for (const cut of [2, 1]) {
-        const a = share(m, step, 0, cut);
-        const b = share(m, step, cut, 4 - cut);
+        const totals = totalsOver(m, step, [[0, cut], [cut, 4 - cut]]);
+        const a = share(m, step, 0, cut, undefined, totals);
+        const b = share(m, step, cut, 4 - cut, undefined, totals);
         const wa = cut / 4;
         const wb = 1 - wa;
         for (const k of Object.keys(full.termValues)) {

@@ -20,7 +20,7 @@ describe('METHODS', () => {
   it('every record is keyed by its kind and every kind has smoke configs', () => {
     for (const k of METHOD_KINDS) expect(methodSpec(k).kind).toBe(k);
     expect(new Set(METHOD_SMOKE_CONFIGS.map((c) => c.config.kind))).toEqual(new Set(METHOD_KINDS));
-    expect(() => methodSpec('csd-typo')).toThrow(/method.kind must be one of 'scratch', 'kd', 'fakd', 'dukd', 'augkd' \(got "csd-typo"\)/);
+    expect(() => methodSpec('csd-typo')).toThrow(/method.kind must be one of 'scratch', 'kd', 'fakd', 'dukd', 'augkd', 'dckd' \(got "csd-typo"\)/);
   });
 
   it.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('%s: the built method matches its record', (_name, cfg) => {
@@ -36,6 +36,7 @@ describe('METHODS', () => {
     const hr = tf.randomUniform([2, 16, 16, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
     const lr = tf.image.resizeBilinear(hr, [8, 8]) as tf.Tensor4D;
     const nets = { student, teacher, aux: {} };
+    method.init?.(nets);
     const prep = method.prepare({ lr, hr }, nets, fullBatchContext(0, 0, 2));
     try {
       const [rec, expected] = tf.tidy(() => {
@@ -45,6 +46,7 @@ describe('METHODS', () => {
       expect(rec).toBeCloseTo(expected, 6);
     } finally {
       tf.dispose([prep, lr, hr]);
+      method.dispose?.();
       student.dispose();
       teacher.dispose();
     }
