@@ -296,6 +296,22 @@ export function dckdPreset(name: 'dckd' | 'dckd-release' | 'dcr-vgg'): DckdConfi
   return d;
 }
 
+/** Iterations of DCKD's schedule (2.5·10⁵), the run length its history periods were set for. */
+export const DCKD_PAPER_ITERATIONS = 250000;
+
+/**
+ * The history schedule scaled to a run of `totalSteps` iterations (periods and phase length times
+ * totalSteps / 2.5·10⁵, at least 1), so a short run (quick presets, notebooks) still updates its history model
+ * the same number of times per phase as the paper's run; unchanged for runs of 2.5·10⁵ steps or more.
+ */
+export function scaleHistoryToRun(cfg: DckdConfig, totalSteps: number): DckdConfig {
+  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`totalSteps must be an integer >= 1 (got ${totalSteps})`);
+  if (totalSteps >= DCKD_PAPER_ITERATIONS) return cfg;
+  const f = totalSteps / DCKD_PAPER_ITERATIONS;
+  const scaled = (n: number): number => Math.max(1, Math.round(n * f));
+  return { ...cfg, historyEvery: cfg.historyEvery.map(scaled), historyPhaseSteps: scaled(cfg.historyPhaseSteps) };
+}
+
 /** Short runs: updates every iteration then every second one, 3 negatives (tiny nets, 3-6 step tests). */
 const smoke = (c: DckdConfig): DckdConfig => ({ ...c, negatives: 3, historyEvery: [1, 2], historyPhaseSteps: 2 });
 

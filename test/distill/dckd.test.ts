@@ -15,7 +15,7 @@ import { resolveTrain } from '../../lib/config/resolve';
 import { trainPreset } from '../../lib/config/presets';
 import type { TrainConfig } from '../../lib/config/train';
 import { methodPreset } from '../../lib/distill/config';
-import { type DckdConfig, DCKD, UNTRAINED_FEATURES_NOTE, historyUpdatesAt } from '../../lib/distill/dckd';
+import { type DckdConfig, DCKD, UNTRAINED_FEATURES_NOTE, historyUpdatesAt, scaleHistoryToRun } from '../../lib/distill/dckd';
 import { type DistillMethod, type StepContext } from '../../lib/distill/method';
 import { assertMethodConfig, buildMethod } from '../../lib/distill/methods';
 import { dckdCodeLoss } from '../../lib/losses/dckd-code-ce';
@@ -48,6 +48,14 @@ describe('DCKD config and presets', () => {
     expect(buildMethod(methodPreset('dcr-vgg', 'edsr', 4)).termNames).toEqual(['rec', 'kd', 'dcl']);
     expect(buildMethod(methodPreset('dckd-release', 'edsr', 4)).termNames).toEqual(['rec', 'kd', 'dcl', 'ce', 'lcr']);
     for (const { config } of DCKD.smokeConfigs()) expect(historyUpdatesAt(config, 1)).toBe(true);
+  });
+
+  it('short runs scale the history schedule by totalSteps / 250k (at least 1); full-length runs keep it', () => {
+    const d = methodPreset('dckd', 'edsr', 2) as DckdConfig;
+    expect(scaleHistoryToRun(d, 250000)).toBe(d);
+    expect(scaleHistoryToRun(d, 2500)).toMatchObject({ historyEvery: [10, 20, 30], historyPhaseSteps: 1000 });
+    expect(scaleHistoryToRun(d, 100)).toMatchObject({ historyEvery: [1, 1, 1], historyPhaseSteps: 40 });
+    expect(() => scaleHistoryToRun(d, 0)).toThrow(/totalSteps must be an integer >= 1 \(got 0\)/);
   });
 
   it('bad values name the key; L_ce without the VQGAN codebook is an error', () => {
