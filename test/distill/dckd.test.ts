@@ -16,6 +16,7 @@ import { trainPreset } from '../../lib/config/presets';
 import type { TrainConfig } from '../../lib/config/train';
 import { methodPreset } from '../../lib/distill/config';
 import { type DckdConfig, DCKD, UNTRAINED_FEATURES_NOTE, historyUpdatesAt, scaleHistoryToRun } from '../../lib/distill/dckd';
+import { defaultMethodConfig } from '../../lib/distill/methods';
 import { type DistillMethod, type StepContext } from '../../lib/distill/method';
 import { assertMethodConfig, buildMethod } from '../../lib/distill/methods';
 import { dckdCodeLoss } from '../../lib/losses/dckd-code-ce';
@@ -156,6 +157,26 @@ describe('DCKD terms', () => {
         vq.dispose();
         m.dispose!();
       }
+    }
+  });
+
+  it("DCKD*: the upcycled terms equal DUKD's on the same batch and step (DUKD's code setting for the backbone)", () => {
+    expect(buildMethod(methodPreset('dckd-star', 'edsr', 4)).termNames).toEqual(['rec', 'kd', 'dcl', 'ce', 'zi', 'zo_rec', 'zo_kd']);
+    expect(buildMethod(methodPreset('dckd-star', 'swinir', 4)).termNames).toEqual(['rec', 'kd', 'dcl', 'ce', 'zi']);
+    expect(() => buildMethod({ ...smokeOf('dckd-star-vgg'), upcycling: { ...smokeOf('dckd-star-vgg').upcycling!, zoomIn: false, zoomOut: false } }))
+      .toThrow(/method\.upcycling must be null or with zoomIn or zoomOut on/);
+    const star = made(smokeOf('dckd-star-vgg'));
+    const dukd = buildMethod(defaultMethodConfig('dukd', 'edsr', 2));
+    const ctx = ctxOf(4);
+    const batch = { lr: fx.lr, hr: fx.hr };
+    const [p1, p2] = [star.prepare(batch, fx.nets, ctx), dukd.prepare(batch, fx.nets, ctx)];
+    try {
+      const [a, b] = tf.tidy(() => [star.terms(fx.nets, batch, p1), dukd.terms(fx.nets, batch, p2)].map((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.dataSync()[0]]))));
+      for (const k of ['zi', 'zo_rec', 'zo_kd']) expect(a[k]).toBe(b[k]);
+      expect(a.kd).toBe(b.kd); // the same T(x), computed once
+    } finally {
+      tf.dispose([p1, p2]);
+      star.dispose!();
     }
   });
 
