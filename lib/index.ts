@@ -65,6 +65,8 @@ export type { MethodSpec } from './distill/method-spec';
 export { METHODS, methodSpec, defaultMethodConfig, METHOD_SMOKE_CONFIGS, buildMethod, describeFormula, formulaTerms } from './distill/methods';
 export { methodPreset } from './distill/config';
 export { cutTiles, drawCells } from './distill/dukd';
+export type { DckdConfig } from './distill/dckd';
+export { dckdPreset, historyUpdatesAt, scaleHistoryToRun, UNTRAINED_FEATURES_NOTE } from './distill/dckd';
 export { fullBatchContext } from './distill/method';
 export { l1 } from './losses/pixel';
 export { affinityL1 } from './losses/affinity';

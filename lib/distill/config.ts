@@ -5,7 +5,7 @@
 import type { ArchName } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
-import { dckdPreset } from './dckd';
+import { dckdPreset, dckdStarPreset } from './dckd';
 import type { DukdConfig } from './dukd';
 import { defaultMethodConfig, type MethodConfig, methodSpec } from './methods';
 
@@ -34,6 +34,7 @@ export const METHOD_PRESET_NAMES = [
   'dckd',
   'dckd-release',
   'dcr-vgg',
+  'dckd-star',
 ] as const;
 export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
 
@@ -42,7 +43,7 @@ export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
  * explicitly on top of the backbone's weights; 'dukd' is the backbone's DUKD-code setting; 'dukd-release' adds
  * the code's two-step update and inverse-order bug; 'dukd-geometric-da' is full DUKD without colour inversion.
  * 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
- * VQGAN encoder for VGG-19 taps (no L_ce; for users without the VQGAN file).
+ * VQGAN encoder for VGG-19 taps (no L_ce; for users without the VQGAN file); 'dckd-star' adds DUKD's terms.
  */
 export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig, scale: Scale): MethodConfig {
   const dukd = defaultMethodConfig('dukd', arch, scale);
@@ -72,6 +73,8 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
     case 'dckd-release':
     case 'dcr-vgg':
       return dckdPreset(name); // DCKD's settings do not depend on the backbone (DCKD Table 2: one setting for all three)
+    case 'dckd-star':
+      return dckdStarPreset(typeof arch === 'string' ? arch : arch.arch, scale);
     default: {
       const never: never = name;
       throw new Error(`unknown method preset ${JSON.stringify(never)}; known: ${METHOD_PRESET_NAMES.join(', ')}`);

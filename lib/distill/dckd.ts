@@ -18,6 +18,10 @@
  *    dcl = w.dcl · L_dcl(a, t, n_0..n_{N−1})  (lib/losses/dckd-contrastive.ts, feature layers weighted 1/32 .. 1)
  *    ce  = w.ce  · L_ce(a, t)                (Eq. 9, or the released double softmax; VQGAN features only)
  *    lcr = w.lcr · L1(a, t_A)                (lcrWeight > 0)
+ *    zi, zo_rec, zo_kd                       DCKD* only (`upcycling`): DUKD's upcycled terms (dukd.ts), same step
+ * DCKD* (A-DCKD-5, non-canonical: the paper publishes no combination weights) = DCKD plus DUKD's zoom-in / zoom-out
+ * terms with DUKD's code weights for the student backbone, in one optimiser step; the teacher never sees augmented
+ * inputs there.
  *
  * Batch coupling. L_dcl is a ratio of batch means, so it is not the mean of per-share ratios. `shareStats` returns
  * this share's per-layer sums (dcl_num, dcl_den, dcl_count) at the current weights; the engines add them over
@@ -41,17 +45,20 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AugFlags, applyAug, invertAug, sampleAugFlags } from '../augment/invertible';
 import { DCKD_DEGRADATION, type DegradationConfig, applyDegradation, sampleDegradation, sliceDegradation } from '../augment/degrade';
-import { type Check, arrayOf, bool, fail, nullableString, oneOf, posInt, prob, unit, weight } from '../config/checks';
+import { type Check, arrayOf, bool, checkRecord, fail, nullableString, oneOf, posInt, prob, unit, weight } from '../config/checks';
 import { loadVgg19, loadVqgan } from '../io/frozen-nets';
 import { type RatioTotals, contrastiveRatio, contrastiveRatioShareSurrogate, ratioFromTotals } from '../losses/contrastive-ratio';
 import { csdVggFeatures } from '../losses/csd-contrastive';
 import { dckdCodeLoss } from '../losses/dckd-code-ce';
 import { type FeatureMaps, dckdContrastiveSums } from '../losses/dckd-contrastive';
 import { l1 } from '../losses/pixel';
+import { type ArchName, archSpec } from '../models/archs/index';
 import { buildModel } from '../models/build';
 import { SMOKE_VGG19_WIDTHS, randomVgg19 } from '../models/features/vgg19';
 import { DCKD_FEATURE_WEIGHTS, SMOKE_VQGAN_CONFIG, type VqganEncoder, randomVqgan } from '../models/features/vqgan-encoder';
 import type { SRNet } from '../models/types';
+import type { Scale } from '../types';
+import { UPCYCLING_COMMON, UPCYCLING_SCHEMA, type UpcyclingOptions, type UpcyclingPrep, checkUpcyclingTrain, upcyclingFormula, upcyclingMethod } from './dukd';
 import { valueWithGradientOf } from '../util/value-with-gradient';
 import { assertStepContext, type DistillMethod, type StepContext, needTeacher, sampleRng, stepRng } from './method';
 import { type Formula, type MethodSpec, type TrainFacts, termWeights } from './method-spec';
@@ -93,6 +100,15 @@ export interface DckdConfig {
   readonly features: DckdFeatures;
   /** The feature network's file (VQGAN taming checkpoint or torchvision VGG-19), or null: seeded random, fixture sizes. */
   readonly featureWeights: string | null;
+  /** DCKD*: DUKD's upcycled terms on top (null = DCKD). */
+  readonly upcycling: DckdUpcycling | null;
+}
+
+/** DCKD*'s DUKD part: the upcycling switches (one optimiser step) and the weights of its terms. */
+export interface DckdUpcycling extends Omit<UpcyclingOptions, 'updateMode'> {
+  readonly ziWeight: number;
+  readonly zoRecWeight: number;
+  readonly zoKdWeight: number;
 }
 
 export type DckdPrep = {
@@ -104,6 +120,8 @@ export type DckdPrep = {
   lcrTarget?: tf.Tensor4D;
   /** This share's weight in the engines' share-weighted average: share size / batch size. */
   shareWeight: number;
+  /** DCKD*: DUKD's upcycled inputs and targets (its kdTarget is `teacher`). */
+  up?: UpcyclingPrep;
 };
 
 /** What `notes` says when the feature network has random weights. */
@@ -127,7 +145,20 @@ const formula = (cfg: DckdConfig): Formula => [[
   [cfg.dclWeight, 'dcl'],
   ...(cfg.features === 'vqgan' ? [[cfg.ceWeight, 'ce'] as const] : []),
   ...(cfg.lcrWeight > 0 ? [[cfg.lcrWeight, 'lcr'] as const] : []),
+  ...(cfg.upcycling ? upcycledTerms(cfg.upcycling) : []),
 ]];
+
+/** DUKD's upcycled terms (zi, zo_rec, zo_kd, each when its stream is on), as DUKD's formula lists them. */
+function upcycledTerms(u: DckdUpcycling): Formula[number] {
+  return upcyclingFormula({ ...u, updateMode: 'single' }, { rec: 0, kd: 0, zi: u.ziWeight, zoRec: u.zoRecWeight, zoKd: u.zoKdWeight })[0].slice(2);
+}
+
+/** DUKD's engine for DCKD*'s upcycled terms: its second step of a two-step formula holds exactly those terms. */
+function upcyclingPart(u: DckdUpcycling): DistillMethod<UpcyclingPrep> {
+  const opts: UpcyclingOptions = { ...u, updateMode: 'twoStepAccumulate' };
+  const w = { rec: 0, kd: 0, zi: u.ziWeight, zoRec: u.zoRecWeight, zoKd: u.zoKdWeight };
+  return upcyclingMethod('dukd', { kind: 'dukd', recWeight: 0, kdWeight: 0, ...opts }, opts, upcyclingFormula(opts, w));
+}
 
 function degradation(cfg: DckdConfig): DegradationConfig {
   return { ...DCKD_DEGRADATION, noiseSigmaRange: cfg.noiseSigmaRange, grayNoiseProb: cfg.grayProb };
@@ -151,9 +182,12 @@ function checkDckd(cfg: DckdConfig, path: string): void {
   if (cfg.features === 'vgg' && cfg.ceWeight !== 0) {
     fail(`${path}.ceWeight`, "0 with features 'vgg' (L_ce needs the VQGAN codebook)", cfg.ceWeight);
   }
+  if (cfg.upcycling && !cfg.upcycling.zoomIn && !cfg.upcycling.zoomOut) {
+    fail(`${path}.upcycling`, 'null or with zoomIn or zoomOut on (DCKD* adds DUKD\'s upcycled terms)', cfg.upcycling);
+  }
 }
 
-/** The history model's variables, in the student's parameter order. */
+/** The history model: a copy of the student (same architecture, its weights), with variables that are not trainable. */
 function copyOf(student: SRNet): SRNet {
   const his = buildModel(student.arch, student.scale, { seed: 0 });
   for (const [k, v] of his.params) {
@@ -173,6 +207,7 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
   const deg = degradation(cfg);
   const ceForm = cfg.legacyDoubleSoftmax ? 'legacyDoubleSoftmax' : 'eq9';
   const lcrSampling = { prob: cfg.lcrProb, colorInvert: true };
+  const up = cfg.upcycling ? upcyclingPart(cfg.upcycling) : null;
   let history: SRNet | null = null;
   let net: FeatureNet | null = null;
   const features = (): FeatureNet => (net ??= buildFeatureNet(cfg));
@@ -201,13 +236,15 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
       assertStepContext(ctx, b);
       const draws = Array.from({ length: cfg.negatives - 1 }, (_, j) =>
         sliceDegradation(sampleDegradation(stepRng(ctx, `dckd/degrade/${j + 1}`), deg, ctx.batchSizeTotal), ctx.sampleOffset, b));
+      const upPrep = up ? up.prepare(batch, nets, ctx) : undefined; // T(x), zoom-in tiles, zoom-out inputs
       const flags: AugFlags[] = cfg.lcrWeight > 0 ? Array.from({ length: b }, (_, i) => sampleAugFlags(sampleRng(ctx, 'dckd/lcr', i), lcrSampling)) : [];
       return tf.tidy(() => {
         // one history pass over [x, D_1(x), ..., D_{N−1}(x)], split back into the N negatives
         const inputs = tf.concat([batch.lr, ...draws.map((d) => applyDegradation(batch.lr, d))], 0);
         const out = his.forward(inputs).out;
         const negatives = Array.from({ length: cfg.negatives }, (_, j) => tf.slice(out, [j * b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D);
-        const prep: DckdPrep = { teacher: teacher.forward(batch.lr).out, negatives, shareWeight: b / ctx.batchSizeTotal };
+        const prep: DckdPrep = { teacher: upPrep ? upPrep.kdTarget : teacher.forward(batch.lr).out, negatives, shareWeight: b / ctx.batchSizeTotal };
+        if (upPrep) prep.up = upPrep;
         if (cfg.lcrWeight > 0) prep.lcrTarget = invertAug(teacher.forward(applyAug(batch.lr, flags)).out, flags);
         return prep;
       });
@@ -242,6 +279,10 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
           out.ce = weighted(w.ce, dckdCodeLoss(vq, sr, prep.teacher, ceForm));
         }
         if (prep.lcrTarget !== undefined) out.lcr = weighted(w.lcr, l1(sr, prep.lcrTarget));
+        if (up) {
+          if (!prep.up) throw new Error('dckd: prep has no upcycled inputs (DCKD* needs them)');
+          Object.assign(out, up.terms(nets, batch, prep.up, { group: 1 }));
+        }
         return out;
       });
     },
@@ -278,13 +319,20 @@ const sigmaRange: Check = (k, v) => {
   }
 };
 
+const { updateMode: _mode, ...upcyclingSwitches } = UPCYCLING_SCHEMA;
+const upcyclingCheck: Check = (k, v) => {
+  if (v === null) return;
+  if (typeof v !== 'object' || Array.isArray(v)) fail(k, 'null or an object of DUKD upcycling options', v);
+  checkRecord(v as Record<string, unknown>, { ...upcyclingSwitches, ziWeight: weight, zoRecWeight: weight, zoKdWeight: weight }, k, "DCKD*'s upcycling options");
+};
+
 /** The paper's setting (Eq. 10, DCKD Table 7 / Fig. 8), the same for every backbone and scale. */
 function dckdDefaults(): DckdConfig {
   return {
     kind: 'dckd', recWeight: 1, kdWeight: 1, dclWeight: 0.1, ceWeight: 0.001, negatives: 5,
     historyDecay: 0.1, historyEvery: [1000, 2000, 3000], historyPhaseSteps: 100000, historySource: 'ema',
     noiseSigmaRange: [1, 30], grayProb: 0.5, legacyDoubleSoftmax: false, lcrWeight: 0, lcrProb: 0.5,
-    features: 'vqgan', featureWeights: null,
+    features: 'vqgan', featureWeights: null, upcycling: null,
   };
 }
 
@@ -294,6 +342,32 @@ export function dckdPreset(name: 'dckd' | 'dckd-release' | 'dcr-vgg'): DckdConfi
   if (name === 'dckd-release') return { ...d, lcrWeight: 1, lcrProb: 0.5 };
   if (name === 'dcr-vgg') return { ...d, features: 'vgg', ceWeight: 0 };
   return d;
+}
+
+/**
+ * DCKD* (A-DCKD-5, non-canonical): DCKD plus DUKD's zoom-in / zoom-out terms with DUKD's code setting for the
+ * student backbone and scale (zi weighted like kd, zo_rec like DUKD's rec, zo_kd like kd; q = 0.3), one step.
+ */
+export function dckdStarPreset(arch: ArchName, scale: Scale): DckdConfig {
+  const { recWeight, kdWeight, zoomOut, invAug, tiles } = archSpec(arch).dukdDefaults(scale);
+  const { updateMode: _single, ...common } = UPCYCLING_COMMON;
+  return { ...dckdDefaults(), upcycling: { zoomIn: true, zoomOut, invAug, tiles, ...common, ziWeight: kdWeight, zoRecWeight: recWeight, zoKdWeight: kdWeight } };
+}
+
+/** Iterations of DCKD's schedule (2.5·10⁵), the run length its history periods were set for. */
+export const DCKD_PAPER_ITERATIONS = 250000;
+
+/**
+ * The history schedule scaled to a run of `totalSteps` iterations (periods and phase length times
+ * totalSteps / 2.5·10⁵, at least 1), so a short run (quick presets, notebooks) still updates its history model
+ * the same number of times per phase as the paper's run; unchanged for runs of 2.5·10⁵ steps or more.
+ */
+export function scaleHistoryToRun(cfg: DckdConfig, totalSteps: number): DckdConfig {
+  if (!Number.isInteger(totalSteps) || totalSteps < 1) throw new Error(`totalSteps must be an integer >= 1 (got ${totalSteps})`);
+  if (totalSteps >= DCKD_PAPER_ITERATIONS) return cfg;
+  const f = totalSteps / DCKD_PAPER_ITERATIONS;
+  const scaled = (n: number): number => Math.max(1, Math.round(n * f));
+  return { ...cfg, historyEvery: cfg.historyEvery.map(scaled), historyPhaseSteps: scaled(cfg.historyPhaseSteps) };
 }
 
 /** Short runs: updates every iteration then every second one, 3 negatives (tiny nets, 3-6 step tests). */
@@ -311,10 +385,11 @@ export const DCKD: MethodSpec<DckdConfig> = {
     recWeight: weight, kdWeight: weight, dclWeight: weight, ceWeight: weight, negatives: posInt, historyDecay: unit,
     historyEvery: arrayOf(posInt), historyPhaseSteps: posInt, historySource: oneOf<DckdHistorySource>(['ema', 'raw']),
     noiseSigmaRange: sigmaRange, grayProb: prob, legacyDoubleSoftmax: bool, lcrWeight: weight, lcrProb: prob,
-    features: oneOf<DckdFeatures>(['vqgan', 'vgg']), featureWeights: nullableString,
+    features: oneOf<DckdFeatures>(['vqgan', 'vgg']), featureWeights: nullableString, upcycling: upcyclingCheck,
   },
   checkTrain(cfg: DckdConfig, train: TrainFacts, path: string): void {
     checkDckd(cfg, path);
+    if (cfg.upcycling) checkUpcyclingTrain({ ...cfg.upcycling, updateMode: 'single' }, train, `${path}.upcycling`);
     const sr = train.patchSizeLr * train.scale;
     if (sr < 16) fail('data.patchSizeLr', `at least ${Math.ceil(16 / train.scale)} at x${train.scale} (${path}.features needs SR patches of 16 px or more: 4 downsamplings)`, train.patchSizeLr);
   },
@@ -323,6 +398,8 @@ export const DCKD: MethodSpec<DckdConfig> = {
     { name: 'dckd', config: smoke(dckdPreset('dckd')) },
     { name: 'dckd-release', config: smoke(dckdPreset('dckd-release')) },
     { name: 'dcr-vgg', config: { ...smoke(dckdPreset('dcr-vgg')), historySource: 'raw' } },
+    // DCKD*'s DUKD part on the fast VGG features (the VQGAN path is covered above)
+    { name: 'dckd-star-vgg', config: { ...smoke(dckdStarPreset('edsr', 2)), features: 'vgg', ceWeight: 0 } },
   ],
   formula,
   create: (cfg) => dynamicContrastiveKd(cfg) as DistillMethod,

@@ -6,33 +6,14 @@
  * Methods are built as the trainer does: init(nets) once before the first step, dispose() at the end.
  */
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { useTinyNets } from './tiny-nets';
 import { buildMethod } from '../../lib/distill/methods';
 import { assertMethodConfig, METHOD_SMOKE_CONFIGS } from '../../lib/distill/methods';
-import { type DistillMethod, type MethodNets, type StepContext, trainableVariables } from '../../lib/distill/method';
-import { buildModel } from '../../lib/models/build';
-import type { SRNet } from '../../lib/models/types';
+import { type DistillMethod, type StepContext, trainableVariables } from '../../lib/distill/method';
 import type { SRBatch } from '../../lib/types';
 
-let student: SRNet;
-let teacher: SRNet;
-let nets: MethodNets;
-let lr: tf.Tensor4D;
-let hr: tf.Tensor4D;
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  student = buildModel({ arch: 'edsr', feats: 4, blocks: 1, resScale: 1 }, 2, { seed: 1 });
-  teacher = buildModel({ arch: 'edsr', feats: 6, blocks: 2, resScale: 1 }, 2, { seed: 2 });
-  nets = { student, teacher, aux: {} };
-  lr = tf.randomUniform([4, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-  hr = tf.randomUniform([4, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
-});
-afterAll(() => {
-  tf.dispose([lr, hr]);
-  student.dispose();
-  teacher.dispose();
-});
+const fx = useTinyNets();
 
 const ctxOf = (step: number, sampleOffset: number): StepContext => ({ step, seed: 7, sampleOffset, batchSizeTotal: 4 });
 
@@ -42,12 +23,12 @@ afterEach(() => built.splice(0).forEach((m) => m.dispose?.()));
 function make(config: Parameters<typeof buildMethod>[0]): DistillMethod {
   const m = buildMethod(config);
   built.push(m);
-  m.init?.(nets);
+  m.init?.(fx.nets);
   return m;
 }
 
 type Totals = Record<string, number[]>;
-const shareBatch = (start: number, size: number): SRBatch => ({ lr: tf.slice(lr, [start], [size]), hr: tf.slice(hr, [start], [size]) });
+const shareBatch = (start: number, size: number): SRBatch => ({ lr: tf.slice(fx.lr, [start], [size]), hr: tf.slice(fx.hr, [start], [size]) });
 
 /** Batch-coupled methods: the shares' statistics added over `cuts` (what the engines all-reduce); else undefined. */
 function totalsOver(m: DistillMethod, step: number, cuts: readonly (readonly [number, number])[]): Totals | undefined {
@@ -55,8 +36,8 @@ function totalsOver(m: DistillMethod, step: number, cuts: readonly (readonly [nu
   const out: Totals = {};
   for (const [start, size] of cuts) {
     const batch = shareBatch(start, size);
-    const prep = m.prepare(batch, nets, ctxOf(step, start));
-    const stats = m.shareStats(nets, batch, prep, ctxOf(step, start));
+    const prep = m.prepare(batch, fx.nets, ctxOf(step, start));
+    const stats = m.shareStats(fx.nets, batch, prep, ctxOf(step, start));
     for (const [k, t] of Object.entries(stats)) {
       const v = Array.from(t.dataSync());
       out[k] = out[k] ? out[k].map((x, i) => x + v[i]) : v;
@@ -69,11 +50,11 @@ function totalsOver(m: DistillMethod, step: number, cuts: readonly (readonly [nu
 /** Terms and named gradients of the summed terms for a share [start, start + size) of the batch. */
 function share(m: DistillMethod, step: number, start: number, size: number, group?: number, totals?: Totals) {
   const batch = shareBatch(start, size);
-  const prep = m.prepare(batch, nets, ctxOf(step, start));
+  const prep = m.prepare(batch, fx.nets, ctxOf(step, start));
   try {
     let terms: Record<string, tf.Scalar> = {};
     const { value, grads } = tf.variableGrads(() => {
-      terms = m.terms(nets, batch, prep, { ...(group === undefined ? {} : { group }), ...(totals ? { totals } : {}) });
+      terms = m.terms(fx.nets, batch, prep, { ...(group === undefined ? {} : { group }), ...(totals ? { totals } : {}) });
       for (const t of Object.values(terms)) tf.keep(t);
       return tf.addN(Object.values(terms)) as tf.Scalar;
     });
@@ -104,10 +85,10 @@ describe.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('con
     expect(Object.keys(r.termValues)).toEqual(m.termNames);
     expect(r.ranks.every((k) => k === 0)).toBe(true);
     expect(Object.values(r.termValues).every(Number.isFinite)).toBe(true);
-    const want = trainableVariables(m, nets).map((v) => v.name).sort();
-    expect(want).toEqual(Array.from(student.params.values()).map((v) => v.name).sort());
+    const want = trainableVariables(m, fx.nets).map((v) => v.name).sort();
+    expect(want).toEqual(Array.from(fx.student.params.values()).map((v) => v.name).sort());
     expect(Object.keys(r.gradValues).sort()).toEqual(want);
-    const teacherNames = new Set(Array.from(teacher.params.values()).map((v) => v.name));
+    const teacherNames = new Set(Array.from(fx.teacher.params.values()).map((v) => v.name));
     expect(Object.keys(r.gradValues).some((k) => teacherNames.has(k))).toBe(false);
     expect(Object.values(r.gradValues).every((g) => g.every(Number.isFinite))).toBe(true);
   });

@@ -9,52 +9,34 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
+import { useTinyNets } from './tiny-nets';
 import { resolveTrain } from '../../lib/config/resolve';
 import { trainPreset } from '../../lib/config/presets';
 import type { TrainConfig } from '../../lib/config/train';
 import { methodPreset } from '../../lib/distill/config';
-import { type DckdConfig, DCKD, UNTRAINED_FEATURES_NOTE, historyUpdatesAt } from '../../lib/distill/dckd';
-import { type DistillMethod, type MethodNets, type StepContext } from '../../lib/distill/method';
+import { type DckdConfig, DCKD, UNTRAINED_FEATURES_NOTE, historyUpdatesAt, scaleHistoryToRun } from '../../lib/distill/dckd';
+import { defaultMethodConfig } from '../../lib/distill/methods';
+import { type DistillMethod, type StepContext } from '../../lib/distill/method';
 import { assertMethodConfig, buildMethod } from '../../lib/distill/methods';
 import { dckdCodeLoss } from '../../lib/losses/dckd-code-ce';
 import { dckdContrastiveLoss } from '../../lib/losses/dckd-contrastive';
-import { buildModel } from '../../lib/models/build';
 import { randomVqgan, SMOKE_VQGAN_CONFIG } from '../../lib/models/features/vqgan-encoder';
-import type { SRNet } from '../../lib/models/types';
 import type { Run } from '../../lib/train/run';
 import { train } from '../../lib/train/trainer';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-dckd-test-'));
 const smokeOf = (name: string): DckdConfig => DCKD.smokeConfigs().find((c) => c.name === name)!.config;
 
-let student: SRNet;
-let teacher: SRNet;
-let nets: MethodNets;
-let lr: tf.Tensor4D;
-let hr: tf.Tensor4D;
-
-beforeAll(async () => {
-  await tf.setBackend('cpu');
-  student = buildModel({ arch: 'edsr', feats: 4, blocks: 1, resScale: 1 }, 2, { seed: 1 });
-  teacher = buildModel({ arch: 'edsr', feats: 6, blocks: 1, resScale: 1 }, 2, { seed: 2 });
-  nets = { student, teacher, aux: {} };
-  lr = tf.randomUniform([4, 8, 8, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-  hr = tf.randomUniform([4, 16, 16, 3], 0, 1, 'float32', 4) as tf.Tensor4D;
-});
-afterAll(() => {
-  tf.dispose([lr, hr]);
-  student.dispose();
-  teacher.dispose();
-  fs.rmSync(TMP, { recursive: true, force: true });
-});
+const fx = useTinyNets({ teacherBlocks: 1 });
+afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 const ctxOf = (step: number, sampleOffset = 0, batchSizeTotal = 4): StepContext => ({ step, seed: 5, sampleOffset, batchSizeTotal });
 const values = (vars: readonly tf.Variable[]): Float64Array[] => vars.map((v) => Float64Array.from(v.dataSync()));
 
 function made(cfg: DckdConfig): DistillMethod {
   const m = buildMethod(cfg);
-  m.init!(nets);
+  m.init!(fx.nets);
   return m;
 }
 
@@ -67,6 +49,14 @@ describe('DCKD config and presets', () => {
     expect(buildMethod(methodPreset('dcr-vgg', 'edsr', 4)).termNames).toEqual(['rec', 'kd', 'dcl']);
     expect(buildMethod(methodPreset('dckd-release', 'edsr', 4)).termNames).toEqual(['rec', 'kd', 'dcl', 'ce', 'lcr']);
     for (const { config } of DCKD.smokeConfigs()) expect(historyUpdatesAt(config, 1)).toBe(true);
+  });
+
+  it('short runs scale the history schedule by totalSteps / 250k (at least 1); full-length runs keep it', () => {
+    const d = methodPreset('dckd', 'edsr', 2) as DckdConfig;
+    expect(scaleHistoryToRun(d, 250000)).toBe(d);
+    expect(scaleHistoryToRun(d, 2500)).toMatchObject({ historyEvery: [10, 20, 30], historyPhaseSteps: 1000 });
+    expect(scaleHistoryToRun(d, 100)).toMatchObject({ historyEvery: [1, 1, 1], historyPhaseSteps: 40 });
+    expect(() => scaleHistoryToRun(d, 0)).toThrow(/totalSteps must be an integer >= 1 \(got 0\)/);
   });
 
   it('bad values name the key; L_ce without the VQGAN codebook is an error', () => {
@@ -88,7 +78,7 @@ describe('DCKD history model', () => {
     for (const source of ['raw', 'ema'] as const) {
       const m = made({ ...smokeOf('dckd'), historyDecay: 0.1, historyEvery: [2, 3], historyPhaseSteps: 4, historySource: source });
       const his = m.stateVariables!();
-      const params = Array.from(student.params.values());
+      const params = Array.from(fx.student.params.values());
       const before = values(params);
       const ema = params.map((v, i) => tf.variable(tf.mul(v, 1 + 0.01 * i), false));
       let expected = values(his);
@@ -101,7 +91,7 @@ describe('DCKD history model', () => {
           ema.forEach((v, i) => v.assign(tf.tidy(() => tf.sub(v, 0.02 * (step + 1)))));
           const src = values(source === 'ema' ? ema : params);
           const n = tf.memory().numTensors;
-          m.afterStep!(nets, ctxOf(step), ema);
+          m.afterStep!(fx.nets, ctxOf(step), ema);
           expect(tf.memory().numTensors).toBe(n);
           if ([2, 4, 6, 9].includes(step + 1)) {
             updatedAt.push(step + 1);
@@ -112,7 +102,7 @@ describe('DCKD history model', () => {
         }
         expect(updatedAt).toEqual([2, 4, 6, 9]);
         expect(his.every((v) => !v.trainable)).toBe(true);
-        if (source === 'ema') expect(() => m.afterStep!(nets, ctxOf(1), null)).toThrow(/historySource 'ema' needs the student's EMA/);
+        if (source === 'ema') expect(() => m.afterStep!(fx.nets, ctxOf(1), null)).toThrow(/historySource 'ema' needs the student's EMA/);
       } finally {
         params.forEach((v, i) => v.assign(tf.tidy(() => tf.tensor(Float32Array.from(before[i]), v.shape, 'float32'))));
         tf.dispose(ema);
@@ -123,13 +113,13 @@ describe('DCKD history model', () => {
 
   it('prepare needs init; the clean negative is the history model on x (a copy of the student at init)', () => {
     const cold = buildMethod(smokeOf('dckd'));
-    expect(() => cold.prepare({ lr, hr }, nets, ctxOf(0))).toThrow(/call method.init\(nets\)/);
+    expect(() => cold.prepare({ lr: fx.lr, hr: fx.hr }, fx.nets, ctxOf(0))).toThrow(/call method.init\(nets\)/);
     const m = made(smokeOf('dckd'));
-    const prep = m.prepare({ lr, hr }, nets, ctxOf(0)) as unknown as { negatives: tf.Tensor4D[]; teacher: tf.Tensor4D };
+    const prep = m.prepare({ lr: fx.lr, hr: fx.hr }, fx.nets, ctxOf(0)) as unknown as { negatives: tf.Tensor4D[]; teacher: tf.Tensor4D };
     try {
       expect(prep.negatives.length).toBe(3);
       const [d0, d1] = tf.tidy(() => [
-        tf.max(tf.abs(tf.sub(prep.negatives[0], student.forward(lr).out))).dataSync()[0],
+        tf.max(tf.abs(tf.sub(prep.negatives[0], fx.student.forward(fx.lr).out))).dataSync()[0],
         tf.max(tf.abs(tf.sub(prep.negatives[1], prep.negatives[0]))).dataSync()[0],
       ]);
       expect(d0).toBeLessThan(1e-6);
@@ -147,12 +137,12 @@ describe('DCKD terms', () => {
       const cfg = { ...smokeOf('dckd'), legacyDoubleSoftmax };
       const m = made(cfg);
       const vq = randomVqgan(SMOKE_VQGAN_CONFIG, 0);
-      const batch = { lr: tf.slice(lr, [0], [2]), hr: tf.slice(hr, [0], [2]) }; // two samples: the VQGAN passes are slow on cpu
-      const prep = m.prepare(batch, nets, ctxOf(3, 0, 2)) as unknown as { negatives: tf.Tensor4D[]; teacher: tf.Tensor4D };
+      const batch = { lr: tf.slice(fx.lr, [0], [2]), hr: tf.slice(fx.hr, [0], [2]) }; // two samples: the VQGAN passes are slow on cpu
+      const prep = m.prepare(batch, fx.nets, ctxOf(3, 0, 2)) as unknown as { negatives: tf.Tensor4D[]; teacher: tf.Tensor4D };
       try {
         const [dcl, ce, wantDcl, wantCe] = tf.tidy(() => {
-          const t = m.terms(nets, batch, prep as never);
-          const sr = student.forward(batch.lr).out;
+          const t = m.terms(fx.nets, batch, prep as never);
+          const sr = fx.student.forward(batch.lr).out;
           return [
             t.dcl.dataSync()[0], t.ce.dataSync()[0],
             cfg.dclWeight * dckdContrastiveLoss(vq, { anchor: sr, positive: prep.teacher, negatives: prep.negatives }).dataSync()[0],
@@ -170,27 +160,47 @@ describe('DCKD terms', () => {
     }
   });
 
+  it("DCKD*: the upcycled terms equal DUKD's on the same batch and step (DUKD's code setting for the backbone)", () => {
+    expect(buildMethod(methodPreset('dckd-star', 'edsr', 4)).termNames).toEqual(['rec', 'kd', 'dcl', 'ce', 'zi', 'zo_rec', 'zo_kd']);
+    expect(buildMethod(methodPreset('dckd-star', 'swinir', 4)).termNames).toEqual(['rec', 'kd', 'dcl', 'ce', 'zi']);
+    expect(() => buildMethod({ ...smokeOf('dckd-star-vgg'), upcycling: { ...smokeOf('dckd-star-vgg').upcycling!, zoomIn: false, zoomOut: false } }))
+      .toThrow(/method\.upcycling must be null or with zoomIn or zoomOut on/);
+    const star = made(smokeOf('dckd-star-vgg'));
+    const dukd = buildMethod(defaultMethodConfig('dukd', 'edsr', 2));
+    const ctx = ctxOf(4);
+    const batch = { lr: fx.lr, hr: fx.hr };
+    const [p1, p2] = [star.prepare(batch, fx.nets, ctx), dukd.prepare(batch, fx.nets, ctx)];
+    try {
+      const [a, b] = tf.tidy(() => [star.terms(fx.nets, batch, p1), dukd.terms(fx.nets, batch, p2)].map((t) => Object.fromEntries(Object.entries(t).map(([k, v]) => [k, v.dataSync()[0]]))));
+      for (const k of ['zi', 'zo_rec', 'zo_kd']) expect(a[k]).toBe(b[k]);
+      expect(a.kd).toBe(b.kd); // the same T(x), computed once
+    } finally {
+      tf.dispose([p1, p2]);
+      star.dispose!();
+    }
+  });
+
   it('dcl on shares (1 + 3) with all-reduced statistics = the full-batch L_dcl value and gradient; only the student gets gradients', () => {
     const m = made(smokeOf('dcr-vgg'));
     const his = new Set(m.stateVariables!().map((v) => v.name));
     const dclGrad = (start: number, size: number, totals?: Record<string, number[]>) => {
-      const batch = { lr: tf.slice(lr, [start], [size]), hr: tf.slice(hr, [start], [size]) };
+      const batch = { lr: tf.slice(fx.lr, [start], [size]), hr: tf.slice(fx.hr, [start], [size]) };
       const ctx = ctxOf(2, start);
-      const prep = m.prepare(batch, nets, ctx);
+      const prep = m.prepare(batch, fx.nets, ctx);
       let stats: Record<string, number[]> = {};
       if (!totals) {
-        const s = m.shareStats!(nets, batch, prep, ctx);
+        const s = m.shareStats!(fx.nets, batch, prep, ctx);
         stats = Object.fromEntries(Object.entries(s).map(([k, t]) => [k, Array.from(t.dataSync())]));
         tf.dispose(s);
       }
-      const { value, grads } = tf.variableGrads(() => m.terms(nets, batch, prep, totals ? { totals } : {}).dcl);
+      const { value, grads } = tf.variableGrads(() => m.terms(fx.nets, batch, prep, totals ? { totals } : {}).dcl);
       const out = { value: value.dataSync()[0], grads: Object.fromEntries(Object.entries(grads).map(([k, g]) => [k, Array.from(g.dataSync())])), stats };
       tf.dispose([value, grads, prep, batch]);
       return out;
     };
     try {
       const full = dclGrad(0, 4);
-      expect(Object.keys(full.grads).sort()).toEqual(Array.from(student.params.values()).map((v) => v.name).sort());
+      expect(Object.keys(full.grads).sort()).toEqual(Array.from(fx.student.params.values()).map((v) => v.name).sort());
       expect(Object.keys(full.grads).some((k) => his.has(k))).toBe(false);
       const a0 = dclGrad(0, 1);
       const b0 = dclGrad(1, 3);
