@@ -1,6 +1,6 @@
 /**
  * DCKD's degradation of the history model's inputs (negatives), as the released code does it (DCKD-code
- * `dckd_model.py optimize_parameters`, BasicSR `random_add_gaussian_noise_pt`; spec methods.md 10.5). One call
+ * `dckd_model.py optimize_parameters`, BasicSR `random_add_gaussian_noise_pt`). One call
  * degrades a whole LR batch once (DCKD makes N−1 = 4 such copies per step), in this order:
  *
  * 1. blur, with probability `blurProb` (one draw for the batch): kornia `gaussian_blur2d` with kernel sizes

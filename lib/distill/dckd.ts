@@ -1,5 +1,5 @@
 /**
- * DCKD, dynamic contrastive KD (Zhou et al., AAAI 2025; DCKD-code `dckd_model.py`; spec methods.md 10, 11):
+ * DCKD, dynamic contrastive KD (Zhou et al., AAAI 2025; DCKD-code `dckd_model.py`):
  * response KD plus a contrastive lower bound whose negatives come from a lagging "history" copy of the student
  * (Dynamic Contrastive Regularisation, DCR) and a code-distribution alignment through a frozen VQGAN encoder and
  * codebook (Distribution Mapping Module, DMM).
@@ -19,7 +19,7 @@
  *    ce  = w.ce  · L_ce(a, t)                (Eq. 9, or the released double softmax; VQGAN features only)
  *    lcr = w.lcr · L1(a, t_A)                (lcrWeight > 0)
  *    zi, zo_rec, zo_kd                       DCKD* only (`upcycling`): DUKD's upcycled terms (dukd.ts), same step
- * DCKD* (A-DCKD-5, non-canonical: the paper publishes no combination weights) = DCKD plus DUKD's zoom-in / zoom-out
+ * DCKD* (non-canonical: the paper publishes no combination weights) = DCKD plus DUKD's zoom-in / zoom-out
  * terms with DUKD's code weights for the student backbone, in one optimiser step; the teacher never sees augmented
  * inputs there.
  *
@@ -38,7 +38,7 @@
  * 'ema', the code) or its raw weights ('raw', the paper).
  *
  * Feature network: the VQGAN encoder of `featureWeights` (a taming-transformers checkpoint), or with `features:
- * 'vgg'` CSD's VGG-19 relu1_1 .. relu5_1 taps on 255-scaled images (the documented dcr-vgg variant, A-DCKD-4: no
+ * 'vgg'` CSD's VGG-19 relu1_1 .. relu5_1 taps on 255-scaled images (the documented dcr-vgg variant, for users without the VQGAN file: no
  * codebook, so no L_ce). featureWeights null = a seeded random network of the shared fixture's sizes: the method
  * says so in `notes` ("untrained feature network: pipeline check, not the method"), and train() prints it.
  */
@@ -90,7 +90,7 @@ export interface DckdConfig {
   readonly noiseSigmaRange: readonly [number, number];
   /** Probability of grey noise (one field for the three channels) (0.5). */
   readonly grayProb: number;
-  /** L_ce as the released code computes it (log-softmax of the softmax, A-DCKD-2) instead of Eq. 9. */
+  /** L_ce as the released code computes it (log-softmax of the softmax) instead of Eq. 9. */
   readonly legacyDoubleSoftmax: boolean;
   /** Weight of the released configs' label-consistency term L1(S(x), A⁻¹(T(A(x)))) (0 = paper; 1 = dckd-release). */
   readonly lcrWeight: number;
@@ -336,7 +336,7 @@ function dckdDefaults(): DckdConfig {
   };
 }
 
-/** Presets (spec 11): 'dckd' (the paper), 'dckd-release' (+ the released LCR term), 'dcr-vgg' (VGG-19 taps, no L_ce). */
+/** Presets: 'dckd' (the paper), 'dckd-release' (+ the released LCR term), 'dcr-vgg' (VGG-19 taps, no L_ce). */
 export function dckdPreset(name: 'dckd' | 'dckd-release' | 'dcr-vgg'): DckdConfig {
   const d = dckdDefaults();
   if (name === 'dckd-release') return { ...d, lcrWeight: 1, lcrProb: 0.5 };
@@ -345,7 +345,7 @@ export function dckdPreset(name: 'dckd' | 'dckd-release' | 'dcr-vgg'): DckdConfi
 }
 
 /**
- * DCKD* (A-DCKD-5, non-canonical): DCKD plus DUKD's zoom-in / zoom-out terms with DUKD's code setting for the
+ * DCKD* (non-canonical: no published combination weights): DCKD plus DUKD's zoom-in / zoom-out terms with DUKD's code setting for the
  * student backbone and scale (zi weighted like kd, zo_rec like DUKD's rec, zo_kd like kd; q = 0.3), one step.
  */
 export function dckdStarPreset(arch: ArchName, scale: Scale): DckdConfig {

@@ -1,5 +1,5 @@
 /**
- * The contrastive ratio shared by CSD's L_CL and DCKD's L_dcl (spec methods.md 6 and 10.3):
+ * The contrastive ratio shared by CSD's L_CL and DCKD's L_dcl:
  *
  *   L = Σ_i w_i · D_i / (E_i + eps),   D_i = mean |a_i − p_i|,   E_i = mean Σ_j |a_i − n_{j,i}|
  *

@@ -1,6 +1,6 @@
 /**
  * CSD's contrastive loss L_CL (Wang et al., IJCAI 2021; CSD-code `loss/contrast_loss.py` ContrastLoss.L1_forward
- * with `--d_func L1 --contrast_t_detach`; spec methods.md 6):
+ * with `--d_func L1 --contrast_t_detach`):
  *
  *   L_CL = Σ_{i=1..5} w_i · mean|φ_i(T) − φ_i(S)| / (mean Σ_k |φ_i(n_k) − φ_i(S)| + 1e-7)
  *
@@ -35,7 +35,7 @@ import { type RatioSums, contrastiveRatio, contrastiveRatioSums } from './contra
 /** `--vgg_weight` of CSD-code option.py. */
 export const CSD_VGG_WEIGHTS: readonly number[] = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1];
 
-/** λ_CL for [0, 1] images: CSD's `--contra_lambda 200` was tuned with 0-255 L1 terms (spec A-CSD-1). */
+/** λ_CL for [0, 1] images: CSD's `--contra_lambda 200` was tuned with 0-255 L1 terms (the kit's images are in [0, 1], so 200 becomes 200/255). */
 export const CSD_LAMBDA_CL_01 = 200 / 255;
 
 /** CSD's `torch.randperm(neg_num)`: a random order of the batch's first K samples (K <= batch size). */

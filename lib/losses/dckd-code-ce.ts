@@ -1,5 +1,5 @@
 /**
- * DCKD's distribution-mapping loss L_ce (Zhou et al., AAAI 2025, Eqs. 8-9; spec methods.md 10.3, A-DCKD-2):
+ * DCKD's distribution-mapping loss L_ce (Zhou et al., AAAI 2025, Eqs. 8-9):
  * the per-position cross-entropy between the teacher's and the student's code distributions over the frozen
  * VQGAN codebook, C(v)_k = softmax_k(−‖z(v) − e_k‖²), averaged over latent positions (batch, row, column).
  *

@@ -1,6 +1,6 @@
 /**
  * DCKD's dynamic contrastive loss L_dcl (Zhou et al., AAAI 2025, Eq. 7; DCKD-code `ContrasLoss.L1_forward` on
- * `net_vqgan.get_feas([s_out, t_out, n_0 .. n_{N-1}])`; spec methods.md 10.3):
+ * `net_vqgan.get_feas([s_out, t_out, n_0 .. n_{N-1}])`):
  *
  *   L_dcl = Σ_{i=1..5} λ_i · mean|f_i(a) − f_i(t)| / (mean Σ_j |f_i(a) − f_i(n_j)| + 1e-7)
  *

@@ -1,5 +1,5 @@
 /**
- * CSD's slimmable shared-weight EDSR (CSD-code `model/edsr.py`, `model/common.py`; spec methods.md 6): one set of
+ * CSD's slimmable shared-weight EDSR (CSD-code `model/edsr.py`, `model/common.py`): one set of
  * weights, run at width 1 (the teacher) and at width w (the student, default 0.25). At width w every conv uses
  * the first int(C·w) output and input channels of its full-width weights: the head its first wC outputs from
  * the 3 inputs, the tail its 3 outputs from the first wC inputs, each upsampler conv its first 4·wC (x2, x4 per

@@ -1,7 +1,7 @@
 /**
  * Student warm start: DUKD's code starts every EDSR x4 student from the x2 student of
  * the same method (`pretrain_network_g: ...x2...pth`, `strict_load_g: false`). Two modes:
- *  - 'all-but-upsampler' (the spec's decision [D], default): every parameter outside the upsampler is copied
+ *  - 'all-but-upsampler' (the kit's default: the x4 upsampler has other shapes, so it starts fresh): every parameter outside the upsampler is copied
  *    (all of them must match in name and shape, else an error lists the misfits); the upsampler (`upsample.*`)
  *    keeps its fresh initialisation;
  *  - 'all-matching' (the official code: BasicSR's non-strict load): every parameter whose name and shape

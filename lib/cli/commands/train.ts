@@ -25,7 +25,7 @@ export const trainCommand: Command = {
     '  --steps N        total steps (overrides config.totalSteps; a finished run can be extended with --resume)',
     '  --student-init PATH  warm-start the student from a run dir, kit model dir or PyTorch checkpoint (sets config.studentInit;',
     '                   DUKD code: EDSR x4 students start from the x2 run of the same method)',
-    '  --student-init-mode M  all-but-upsampler (default: the spec; the upsampler starts fresh) | all-matching (DUKD code)',
+    '  --student-init-mode M  all-but-upsampler (default; the upsampler starts fresh) | all-matching (DUKD code)',
     '  --runs-dir DIR   where run directories go (default ./runs)',
     '  --run-dir DIR    use exactly this run directory',
     '  --json           one JSON progress event per line on stdout, then the results',

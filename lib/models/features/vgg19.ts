@@ -12,7 +12,7 @@
  * [0:2], [2:7], [7:12], [12:21], [21:30]: relu1_1, relu2_1, relu3_1, relu4_1, relu5_1.
  *
  * Input: CSD passes its 0-255 RGB tensors straight into torchvision's VGG, without the ImageNet mean/std
- * normalisation (CSD-code trains with rgb_range 255 and never normalises; spec methods.md 6). So the kit feeds
+ * normalisation (CSD-code trains with rgb_range 255 and never normalises). So the kit feeds
  * `255 * image` (`vggInput(x, 'raw255')`). 'imagenet' ((x - mean) / std on [0,1] images, torchvision's usual
  * preprocessing) is offered for other uses and is not CSD's.
  *

@@ -1,6 +1,6 @@
 /**
  * The taming-transformers VQGAN encoder, `quant_conv` and codebook, as DCKD uses them (DCKD-code
- * `basicsr/archs/vqgan_arch.py`, config `network_vqgan`; spec methods.md 10.2, 10.6). Frozen (./frozen.ts).
+ * `basicsr/archs/vqgan_arch.py`, config `network_vqgan`). Frozen (./frozen.ts).
  *
  * Architecture (NHWC here, NCHW there):
  * - `conv_in` 3x3; then per level i = 0..L-1: `num_res_blocks` ResnetBlocks of width ch*ch_mult[i], each followed
