@@ -77,7 +77,6 @@ if [ ! -d node_modules ]; then
     npm ci --no-audit --no-fund || { say "npm ci failed (no registry?): run scripts/gpu-pack.sh elsewhere and carry .gpu"; exit 1; }
   fi
 fi
-[ -d .gpu/shared ] && [ -z "${SRKD_SHARED:-}" ] && export SRKD_SHARED="$ROOT/.gpu/shared"
 
 {
   echo "date: $(date -u +%FT%TZ)"; echo "node: $(node --version)"; uname -a

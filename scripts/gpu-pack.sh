@@ -6,7 +6,6 @@
 #   node_modules.tar.xz node_modules without what the checks never load (other platforms' Dawn builds,
 #                       source maps, browser bundles, tfjs-node, notebook tooling)
 #   debs/               the Vulkan loader's .deb (libvulkan1), unpacked there with dpkg -x
-#   shared/             the two Set5 images the webgpu checks evaluate on (SRKD_SHARED points here)
 # The device tool carries at most 64 MiB with the working tree; this prints the total and fails above it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,11 +19,7 @@ tar -c --exclude='*.map' --exclude='*.min.js' --exclude='*.es2017.js' --exclude=
   --exclude='node_modules/@img/*wasm*' node_modules | xz -T0 -6 > .gpu/node_modules.tar.xz
 # Debian's libvulkan1 is a plain shared library: it unpacks into / on Ubuntu-based GPU images as well.
 (cd .gpu/debs && apt-get download libvulkan1 >/dev/null)
-shared="${SRKD_SHARED:-$(cd .. && pwd)/shared}"
-for f in HR/butterfly.png LR_bicubic/X4/butterflyx4.png; do
-  mkdir -p ".gpu/shared/data/benchmark/Set5/$(dirname "$f")"
-  cp "$shared/data/benchmark/Set5/$f" ".gpu/shared/data/benchmark/Set5/$f"
-done
+# The Set5 images the webgpu checks evaluate on are tracked in test/fixtures and travel with the working tree.
 tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
 pack=$(du -sb .gpu | cut -f1)
 echo "gpu-pack: .gpu is $((pack / 1048576)) MiB, tracked files $((tree / 1048576)) MiB; the device tool carries at most 64 MiB in all"

@@ -105,9 +105,7 @@ describe('fixture files', () => {
   });
 
   it('every fixture loads, in the expected format', () => {
-    // the CSD/DCKD fixtures beside them are described (and tested) by aux_fixtures.json
-    const aux = JSON.parse(fs.readFileSync(sharedPath('spec', 'vectors', 'aux_fixtures.json'), 'utf8')).sha256 as Record<string, string>;
-    const present = fs.readdirSync(FIXTURES).filter((f) => /\.(pt|pth)$/.test(f) && !(f in aux));
+    const present = fs.readdirSync(FIXTURES).filter((f) => /\.(pt|pth)$/.test(f)); // the Lightning .ckpt: lightning-checkpoint.test.ts
     expect(present.sort()).toEqual(Object.keys(ALL_FIXTURES).sort());
     for (const name of present) {
       const ckpt = readTorchCheckpoint(fixture(name));

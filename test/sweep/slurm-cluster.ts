@@ -1,5 +1,5 @@
 /**
- * A private single-node Slurm for tests (Debian's slurm-wlm and munge, as /work/shared/spec/slurm.md measured):
+ * A private single-node Slurm for tests (Debian's slurm-wlm and munge, as measured to work on this kind of machine):
  * munged on its own socket and key, slurmctld + slurmd on this host with a slurm.conf in a temporary folder and
  * free ports, so nothing under /etc or /run is touched and another cluster on the machine is not disturbed.
  * Needs root (slurmd runs jobs as their user) and the binaries; `startSlurm` says why when it cannot start.
