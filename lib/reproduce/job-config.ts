@@ -6,9 +6,11 @@
  *   'smoke' keep their preset's small EDSR pair and use equally small RCAN / SwinIR pairs (BACKBONES_SMALL) so
  *   heterogeneous and RCAN/SwinIR jobs run on a CPU.
  * - Data: no root = the preset's data (synthetic for quick/smoke); with a root, DIV2K under it for training and
- *   Set5 (under the same root) for the in-training validation.
+ *   Set5 (under the same root) for the in-training validation; with a folder of photos, those (job-data.ts).
  * - Method weights follow the student's backbone and the scale (trainPreset -> defaultMethodConfig).
  */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { PRESET_NAMES, PRESETS, trainPreset, type PresetName } from '../config/presets';
 import { ARCH_NAMES, type ArchName } from '../models/archs/index';
 import { resolveTrain } from '../config/resolve';
@@ -17,6 +19,7 @@ import type { MethodKind, MethodPresetName } from '../distill/config';
 import type { ArchConfig } from '../models/types';
 import { ZOO } from '../models/zoo';
 import type { Scale } from '../types';
+import { jobDataLayout } from './job-data';
 
 
 export type BackbonePair = { readonly teacher: ArchConfig; readonly student: ArchConfig };
@@ -79,13 +82,21 @@ export interface JobDataOptions {
   readonly workers?: number | null;
 }
 
-/** Data and validation overrides for a job (see the file comment). */
+/**
+ * Data and validation overrides for a job (see the file comment). A folder of photos (job-data.ts) trains on all
+ * but its held-out photos and validates on Set5 when $SRKD_DATA has it (else no validation during training).
+ */
 export function dataOverrides(preset: PresetName, opts: JobDataOptions): DeepPartial<TrainConfig> {
   const base = PRESETS[preset];
   const out: DeepPartial<TrainConfig> = {};
-  if (opts.data) {
+  const layout = jobDataLayout(opts.data);
+  if (layout.kind === 'div2k' && opts.data) {
     out.data = { kind: 'div2k', root: opts.data };
     out.val = { sets: ['Set5'], root: opts.data, limit: base.val.limit };
+  } else if (layout.kind === 'folder') {
+    out.data = { kind: 'folder', root: layout.root, limit: layout.train };
+    const set5 = ['Set5', path.join('benchmark', 'Set5')].some((d) => fs.existsSync(path.join(layout.benchmarkRoot, d)));
+    out.val = set5 ? { sets: ['Set5'], root: layout.benchmarkRoot, limit: base.val.limit } : { sets: [], root: null, limit: null };
   }
   if (opts.workers !== undefined && opts.workers !== null) out.workers = opts.workers;
   return out;

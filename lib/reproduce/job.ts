@@ -12,7 +12,6 @@
 import * as path from 'node:path';
 import { initBackend } from '../backend/index';
 import { type MethodKind, type MethodPresetName, presetNeedsTeacher } from '../distill/config';
-import { openDataset } from '../data/datasets';
 import { buildModel } from '../models/build';
 import { WARM_START_MODES, type TrainConfig, type WarmStartMode } from '../config/train';
 import type { ArchConfig } from '../models/types';
@@ -22,10 +21,11 @@ import type { TrainProgressEvent } from '../train/progress';
 import type { Scale } from '../types';
 import { AgreementProbe, type AgreementScore } from './agreement';
 import { finishedOrTrain } from './cached-run';
-import { heldOutSets, scoreHeldOut } from './held-out';
+import { heldOutSets, scoreHeldOut, type HeldOutScore } from './held-out';
+import { jobDataLayout, trainDataset } from './job-data';
 import { rowConfig, type BackbonePair } from './job-config';
 import { type PresetName } from '../config/presets';
-import { paperCell, type PaperCells } from './paper-numbers';
+import { paperCell, PAPER_SETS, type PaperCells } from './paper-numbers';
 import { resolveSeeds } from './seeds';
 import { ensureTeacher, type TeacherInfo } from './teacher';
 
@@ -80,6 +80,9 @@ export type RunSummary = {
   readonly warmStartRunId: string | null;
 };
 
+/** A job's teacher with its own scores on the job's held-out sets (null when not scored). */
+export type JobTeacher = TeacherInfo & { readonly heldOut: readonly HeldOutScore[] | null };
+
 export type AgreementRow = { readonly row: string; readonly method: string; readonly seed: number; readonly runId: string } & AgreementScore;
 
 export type JobResult = {
@@ -92,7 +95,7 @@ export type JobResult = {
   readonly protocol: string;
   /** 'synthetic' or the data root. */
   readonly data: string;
-  readonly teachers: readonly TeacherInfo[];
+  readonly teachers: readonly JobTeacher[];
   /** The seeds every row was trained with (one run per row and seed). */
   readonly seeds: readonly number[];
   readonly rows: readonly ReproduceRow[];
@@ -121,6 +124,8 @@ export interface JobOptions {
   readonly workers?: number | null;
   /** Compute teacher-student agreement for every distilled row and scratch (default true). */
   readonly agreement?: boolean;
+  /** Score each teacher on the held-out sets (default true; the report states its margin over Scratch). */
+  readonly scoreTeacher?: boolean;
   /** Also DIV2K valid among the held-out sets when present (Table 4). */
   readonly div2kVal?: boolean;
   /** When the held-out set is synthetic, the paper column shown beside it (e.g. 'DIV2K-val' for Table 4). */
@@ -214,16 +219,19 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
     opts.onEvent?.({ kind: 'teacher', arch: r.pair.teacher, phase: 'done', info });
   }
 
-  // agreement probes, one per teacher
+  // per teacher: its own held-out scores (how much better than Scratch it is) and the agreement probe
   const probes = new Map<string, AgreementProbe>();
-  if (opts.agreement ?? true) {
-    const trainSet = opts.data
-      ? openDataset({ kind: 'div2k', root: opts.data, scale: opts.scale, split: 'train' })
-      : openDataset({ kind: 'synthetic', scale: opts.scale, split: 'train' });
+  const teacherScores = new Map<string, HeldOutScore[]>();
+  const agreementOn = opts.agreement ?? true;
+  const scoreTeachers = opts.scoreTeacher ?? true;
+  if (agreementOn || scoreTeachers) {
+    const trainSet = trainDataset(jobDataLayout(opts.data), opts.scale);
     for (const [key, info] of teachers) {
       const net = buildModel(info.arch, opts.scale, { seed: 0 });
       try {
         loadTeacherWeights(net, info.weights);
+        if (scoreTeachers) teacherScores.set(key, await scoreHeldOut(net, sets));
+        if (!agreementOn) continue;
         const patchSizeLr = rowConfig(opts.preset, { scale: opts.scale, method: 'scratch', pair: rows[0].pair, teacherWeights: null, data: opts.data }).data.patchSizeLr;
         probes.set(key, await AgreementProbe.create(net, { train: trainSet, patchSizeLr, heldOut: sets, limit: opts.data ? 20 : null }));
       } finally {
@@ -276,7 +284,8 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
     try {
       const scores = await scoreHeldOut(run.student, sets);
       for (const s of scores) {
-        const paperSet = s.set === 'synthetic-valid' ? opts.syntheticPaperSet : s.set;
+        // a held-out set the paper has no column for (synthetic, a folder's photos) sits beside syntheticPaperSet
+        const paperSet = (PAPER_SETS as readonly string[]).includes(s.set) ? s.set : opts.syntheticPaperSet;
         out.push({
           row: spec.row, label: spec.label, method: spec.method, set: s.set, psnr: s.psnr, ssim: s.ssim, scale: opts.scale, protocol: s.protocol,
           paper: spec.paper ? paperCell(spec.paper, paperSet) : null, paperSet: spec.paper && paperCell(spec.paper, paperSet) ? paperSet : null, runId: run.id, seed,
@@ -297,16 +306,16 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   }
   return {
     job, title, paperSource: opts.paperSource, preset: opts.preset, scale: opts.scale, protocol: PAPER_Y.id, data: opts.data ? path.resolve(opts.data) : 'synthetic',
-    teachers: [...teachers.values()], seeds, rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
+    teachers: [...teachers.entries()].map(([key, info]) => ({ ...info, heldOut: teacherScores.get(key) ?? null })), seeds, rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
   };
 }
 
 /** The part of JobOptions every reproduce* job forwards unchanged from its options. */
 export function forwardedJobOptions(opts: ReproduceOptions, scale: Scale): Pick<JobOptions,
-  'preset' | 'scale' | 'data' | 'teacherWeights' | 'runsDir' | 'workers' | 'agreement' | 'warmStart' | 'teacherWeightsX2' | 'onlyRows' | 'seeds' | 'steps' | 'onEvent' | 'log'> {
+  'preset' | 'scale' | 'data' | 'teacherWeights' | 'runsDir' | 'workers' | 'agreement' | 'warmStart' | 'teacherWeightsX2' | 'onlyRows' | 'seeds' | 'steps' | 'scoreTeacher' | 'onEvent' | 'log'> {
   return {
     preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    agreement: opts.agreement, warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows, seeds: opts.seeds, steps: opts.steps,
+    agreement: opts.agreement, warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows, seeds: opts.seeds, steps: opts.steps, scoreTeacher: opts.scoreTeacher,
     onEvent: opts.onProgress, log: opts.log,
   };
 }
@@ -324,6 +333,8 @@ export interface ReproduceOptions {
   readonly workers?: number | null;
   /** Teacher-student agreement per row (default true). */
   readonly agreement?: boolean;
+  /** Score the teacher on the held-out sets (default true); see JobOptions.scoreTeacher. */
+  readonly scoreTeacher?: boolean;
   /** Student warm start from x2 runs (spec A2): 'auto' (default: paper preset, EDSR x4), 'off', or a mode. */
   readonly warmStart?: WarmStartChoice;
   /** Teacher weights for those x2 runs (default: trained like the x4 teacher). */

@@ -17,6 +17,7 @@ import { dateStamp } from '../config/hash';
 import { ciErrorY, meanBandTraces, PLOT_COLOURS, sdErrorY, type Series } from '../viz/error-bars';
 import { tableHtml, type TableRow } from '../viz/table';
 import { escapeHtml, savePlotPage, type PlotFigure } from '../viz/plot';
+import { conclusions } from './claims';
 import type { JobResult, ReproduceRow } from './job';
 import { agreementStats, groupBy, hasSeedSpread, rowSeedStats, seedComparisonTable, seedsOf } from './seed-table';
 
@@ -179,7 +180,8 @@ export function reportTablesHtml(job: JobResult): string {
   const runs = job.runs.map((r) => ({ row: r.row, method: r.method, seed: r.seed ?? 0, runId: r.runId, trainSec: round(r.trainSec, 1), wallSec: round(r.wallSec, 1), cached: r.cached, formula: r.formula }));
   const teachers = job.teachers.map((t) => ({
     arch: JSON.stringify(t.arch), source: t.source, runId: t.runId, weights: t.weights,
-    val: t.val ? `${t.val.set} ${t.val.psnr.toFixed(3)} dB` : null, trainSec: round(t.elapsedSec, 1),
+    val: t.val ? `${t.val.set} ${t.val.psnr.toFixed(3)} dB` : null,
+    'held-out': t.heldOut?.map((h) => `${h.set} ${h.psnr.toFixed(3)} dB`).join(', ') ?? null, trainSec: round(t.elapsedSec, 1),
   }));
   const notes = [
     `${job.title}. Preset ${job.preset}, x${job.scale}, data: ${job.data}. Protocol ${job.protocol}.`,
@@ -208,6 +210,11 @@ export function reportTablesHtml(job: JobResult): string {
   ].join('\n');
 }
 
+/** The closing section: claims.ts's sentences. */
+export function conclusionsHtml(job: JobResult): string {
+  return `<h2>Conclusions</h2>\n<ul>\n${conclusions(job).map((c) => `<li>${escapeHtml(c)}</li>`).join('\n')}\n</ul>`;
+}
+
 /** Writes report.html (and job.json) for a job; returns the report's path. */
 export function writeReport(job: JobResult, opts: ReportOptions = {}): string {
   const file = path.resolve(opts.file ?? path.join(job.runsDir, reportId(job), 'report.html'));
@@ -216,7 +223,9 @@ export function writeReport(job: JobResult, opts: ReportOptions = {}): string {
   const page = fs.readFileSync(file, 'utf8');
   const at = page.indexOf('</h1>');
   const withTables = at < 0 ? page : `${page.slice(0, at + 5)}\n${reportTablesHtml(job)}\n${page.slice(at + 5)}`;
-  fs.writeFileSync(file, withTables);
+  // ... and the conclusions after the figures, at the end of the page
+  const end = withTables.lastIndexOf('</body>');
+  fs.writeFileSync(file, end < 0 ? withTables + conclusionsHtml(job) : `${withTables.slice(0, end)}${conclusionsHtml(job)}\n${withTables.slice(end)}`);
   fs.writeFileSync(path.join(path.dirname(file), 'job.json'), JSON.stringify(job, null, 1) + '\n');
   return file;
 }

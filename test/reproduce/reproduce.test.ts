@@ -107,6 +107,9 @@ describe('reproduceAblation (smoke preset)', () => {
     expect(job.teachers).toHaveLength(1);
     expect(job.teachers[0].source).toBe('trained');
     expect(fs.existsSync(path.join(job.teachers[0].weights, 'model.json'))).toBe(true);
+    // the teacher scored on the same held-out set as the students (its margin over Scratch ends the report)
+    expect(job.teachers[0].heldOut?.map((h) => h.set)).toEqual(['synthetic-valid']);
+    expect(Number.isFinite(job.teachers[0].heldOut![0].psnr)).toBe(true);
     expect(job.agreement.map((a) => a.row)).toEqual(['scratch', 'kd', 'full']);
     for (const a of job.agreement) {
       expect(Number.isFinite(a.trainPsnr)).toBe(true);
@@ -129,6 +132,8 @@ describe('reproduceAblation (smoke preset)', () => {
     expect(html).toContain('PSNR / SSIM per row beside the paper (paper-y)');
     expect(html.match(/<script type="text\/javascript">/g)!.length).toBe(figs.length + 1); // plotly once + one per figure
     expect(fs.existsSync(path.join(path.dirname(report), 'job.json'))).toBe(true);
+    expect(html).toMatch(/<h2>Conclusions<\/h2>\n<ul>\n<li>Teacher \{.*over Scratch/);
+    expect(html.indexOf('<h2>Conclusions</h2>')).toBeGreaterThan(html.lastIndexOf('plotly-figure'));
     const table = comparisonTable(job);
     expect(table).toHaveLength(3);
     expect(table[0]).toMatchObject({ row: 'Scratch', 'paper psnr': 29.75, 'Δ scratch': 0 });

@@ -19,6 +19,7 @@ import { formatTable } from '../../viz/table';
 import type { Scale } from '../../types';
 import { mainComparisonRows, reproduceMainComparison } from '../../reproduce/main-comparison';
 import { defaultScale } from '../../reproduce/teacher';
+import { conclusions } from '../../reproduce/claims';
 import { agreementStats, formatMeanSd, hasSeedSpread } from '../../reproduce/seed-table';
 import { parseSeedList } from '../../reproduce/seeds';
 
@@ -121,6 +122,8 @@ export function parseReproduceArgs(args: ParsedArgs): ReproduceArgs {
       onlyRows: text('rows')?.split(',').map((x) => x.trim()).filter(Boolean) ?? null,
       runsDir: text('runs-dir') ?? undefined,
       agreement: !args.values['no-agreement'],
+      // a sweep task (--no-report) leaves scoring the teacher to the report job
+      scoreTeacher: !args.values['no-report'],
       // one teacher's weights name that teacher alone (Table 3 has two)
       teachers: job === 'heterogeneous' && teacherWeights ? ['edsr'] : undefined,
     },
@@ -227,6 +230,7 @@ export const reproduceCommand: Command = {
       const rows = result.agreement.map((a) => ({ row: a.row, 'train PSNR(S,T)': a.trainPsnr, ...Object.fromEntries(a.heldOut.map((h) => [`${h.set} PSNR(S,T)`, h.psnr])) }));
       process.stdout.write('\n' + formatTable(rows, { title: 'Teacher-student agreement (dB)', digits: 3 }) + '\n');
     }
+    if (report) process.stdout.write(`\nConclusions:\n${conclusions(result).map((c) => `- ${c}`).join('\n')}\n`);
     process.stdout.write(`\n${report ? `report: ${report}\n` : ''}total wall time ${formatDuration(wall)} (${wall.toFixed(1)} s)\n`);
     return 0;
   },
