@@ -1,5 +1,5 @@
 /**
- * DUKD-v2 Table 4 (spec 7.8, 12.4): the ablation of data upcycling on one EDSR pair. Rows: Scratch,
+ * DUKD-v2 Table 4: the ablation of data upcycling on one EDSR pair. Rows: Scratch,
  * Logits-KD, FAKD, Zoom In, Zoom Out, Zoom In + Zoom Out, Zoom In + DA, Zoom In + Zoom Out + DA (full DUKD);
  * every distilled row shares one teacher (ensureTeacher). The paper's pair is EDSR 64x32 -> 16x32 at x4
  * ('paper' preset); 'quick' and 'smoke' use their preset's small pair and scale. With no data root the

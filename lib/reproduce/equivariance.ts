@@ -1,5 +1,5 @@
 /**
- * How far the DUKD invertible augmentations (spec/methods.md 7.4) are from exact for data and for a network:
+ * How far the DUKD invertible augmentations (flips, transpose, colour inversion) are from exact for data and for a network:
  *  - `roundTripRows`: max |A⁻¹(A(x)) − x| per augmentation, with the exact inverse and with DUKD-code's legacy
  *    inverse order (which is wrong exactly for transpose + one flip);
  *  - `equivarianceRows`: how far a network T is from equivariant, T(x) vs A⁻¹(T(A(x))), as L1, PSNR (RGB,

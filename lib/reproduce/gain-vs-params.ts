@@ -50,7 +50,7 @@ export function ourGainPoints(job: JobResult, student: ArchConfig): GainPoint[] 
 export function paperGainPoints(scale: Scale, set: PaperSet = 'Urban100'): GainPoint[] {
   const out: GainPoint[] = [];
   for (const backbone of ['edsr', 'rcan', 'swinir'] as PaperBackbone[]) {
-    // the unverified SwinIR x2 DUKD row (spec 12.2) is left out
+    // the unverified SwinIR x2 DUKD row (it repeats RCAN's x2 Scratch row) is left out
     const rows = TABLE2.filter((r) => r.scale === scale && r.backbone === backbone && r.status === 'V');
     const base = rows.find((r) => r.method === 'scratch')?.sets[set];
     const size = ZOO[`${backbone}-student`].paperTable1;

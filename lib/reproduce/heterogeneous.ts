@@ -1,5 +1,5 @@
 /**
- * DUKD-v2 Table 3 (spec 12.3): heterogeneous distillation into an RCAN student with DUKD (RCAN's DUKD-code
+ * DUKD-v2 Table 3: heterogeneous distillation into an RCAN student with DUKD (RCAN's DUKD-code
  * setting for the scale): the Scratch RCAN student, an EDSR teacher -> RCAN and a SwinIR teacher -> RCAN. The
  * paper uses x4, the RCAN 64/6/10 student and the EDSR 256x32 / SwinIR-M teachers ('paper' preset). One
  * `teacherWeights` names one teacher's weights, so with it pick that teacher alone (`teachers: ['edsr']`);

@@ -69,7 +69,7 @@ export function backbonePair(preset: PresetName, backbone: ArchName): BackbonePa
   return BACKBONES_SMALL[preset][backbone];
 }
 
-/** DUKD-v2 Table 4's pair (spec 7.8): EDSR 64x32 -> 16x32 under 'paper'; the preset's EDSR pair otherwise. */
+/** DUKD-v2 Table 4's pair: EDSR 64x32 -> 16x32 under 'paper'; the preset's EDSR pair otherwise. */
 export function ablationPair(preset: PresetName): BackbonePair {
   if (preset === 'paper') return { teacher: ZOO['edsr-student'].arch, student: ZOO['edsr-student-c16'].arch };
   return backbonePair(preset, 'edsr');

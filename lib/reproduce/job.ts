@@ -76,7 +76,7 @@ export type RunSummary = {
   readonly wallSec: number;
   readonly cached: boolean;
   readonly formula: string;
-  /** The x2 run the student was warm-started from (spec A2), or null. */
+  /** The x2 run the student was warm-started from (DUKD code starts EDSR x4 students from x2), or null. */
   readonly warmStartRunId: string | null;
 };
 
@@ -132,7 +132,7 @@ export interface JobOptions {
   readonly syntheticPaperSet: string;
   /** JobResult.paperSource. */
   readonly paperSource: string;
-  /** Student warm start from the x2 run of the same method (spec A2); see `warmStartMode`. Default 'auto'. */
+  /** Student warm start from the x2 run of the same method (as DUKD code does for EDSR x4); see `warmStartMode`. Default 'auto'. */
   readonly warmStart?: WarmStartChoice;
   /** Teacher weights for the x2 runs a warm start needs (default: trained like any teacher). */
   readonly teacherWeightsX2?: string | null;
@@ -159,7 +159,7 @@ export const WARM_START_CHOICES: readonly WarmStartChoice[] = ['auto', 'off', ..
 
 /**
  * Whether (and how) a row's student starts from its x2 counterpart. 'auto' follows the published protocol
- * (spec A2): the paper preset's EDSR x4 students, every method including Scratch, mode 'all-but-upsampler'.
+ * (as DUKD code does): the paper preset's EDSR x4 students, every method including Scratch, mode 'all-but-upsampler'.
  * An explicit mode applies to any preset whenever the job's scale is 4 (x2 and x3 students start fresh).
  */
 export function warmStartMode(choice: WarmStartChoice, preset: PresetName, scale: Scale, student: ArchConfig): WarmStartMode | null {
@@ -240,7 +240,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
     }
   }
 
-  // x2 counterparts for warm-started x4 students (spec A2)
+  // x2 counterparts for warm-started x4 students (DUKD code's EDSR x4 warm start)
   const x2Run = async (spec: RowSpec, seed: number): Promise<{ dir: string; runId: string }> => {
     const weights = !presetNeedsTeacher(spec.method) ? null : (await teacherAt(spec.pair.teacher, 2)).weights;
     const cfg2 = withSteps(rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers, seed }));
@@ -335,7 +335,7 @@ export interface ReproduceOptions {
   readonly agreement?: boolean;
   /** Score the teacher on the held-out sets (default true); see JobOptions.scoreTeacher. */
   readonly scoreTeacher?: boolean;
-  /** Student warm start from x2 runs (spec A2): 'auto' (default: paper preset, EDSR x4), 'off', or a mode. */
+  /** Student warm start from x2 runs (DUKD code's EDSR x4 practice): 'auto' (default: paper preset, EDSR x4), 'off', or a mode. */
   readonly warmStart?: WarmStartChoice;
   /** Teacher weights for those x2 runs (default: trained like the x4 teacher). */
   readonly teacherWeightsX2?: string | null;

@@ -1,5 +1,5 @@
 /**
- * DUKD-v2 Table 2 protocol for one backbone (spec 12.2): Scratch, KD, FAKD and DUKD students of the backbone's
+ * DUKD-v2 Table 2 protocol for one backbone: Scratch, KD, FAKD and DUKD students of the backbone's
  * pair, sharing one teacher. 'paper' uses the published pairs (EDSR 256x32 -> 64x32, RCAN 10x20 -> 10x6,
  * SwinIR 180/6x6 -> 60/4x6; pass the converted teacher with `teacherWeights`); 'quick'/'smoke' use small pairs
  * (job-config.ts). FAKD is skipped for SwinIR (not in the paper's table). With the synthetic held-out set, the

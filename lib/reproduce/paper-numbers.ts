@@ -1,8 +1,8 @@
 /**
- * The published numbers the reproduction jobs compare against, as plain data (spec/methods.md 12.2-12.5).
+ * The published numbers the reproduction jobs compare against, as plain data (DUKD-v2 Tables 2-4, AugKD's quoted figures).
  * PSNR (dB) / SSIM on Y (BT.601), border = scale, no self-ensemble. Every row carries its source tag:
- * `source` names the paper table, `status` the spec's legend ('V' transcribed from the full paper text,
- * '2nd' quoted by secondary material only, 'unverified' a row the spec flags as a likely transcription error).
+ * `source` names the paper table, `status` how sure the transcription is ('V' transcribed from the full paper text,
+ * '2nd' quoted by secondary material only, 'unverified' a row that is likely a transcription error in the paper).
  * Set names follow the kit ('B100' is the papers' BSD100; 'DIV2K-val' is DIV2K 0801-0900).
  */
 import type { Scale } from '../types';
@@ -32,7 +32,7 @@ export type Table2Row = {
   readonly sets: PaperCells;
 };
 
-/** Table 4 rows, in the paper's order (spec 7.8). */
+/** Table 4 rows, in the paper's order. */
 export type AblationRow = 'scratch' | 'kd' | 'fakd' | 'zoom-in' | 'zoom-out' | 'zoom-in+zoom-out' | 'zoom-in+da' | 'full';
 export const ABLATION_ROWS: readonly AblationRow[] = ['scratch', 'kd', 'fakd', 'zoom-in', 'zoom-out', 'zoom-in+zoom-out', 'zoom-in+da', 'full'];
 
@@ -57,7 +57,7 @@ export type Table3Row = {
   readonly sets: PaperCells;
 };
 
-/** Single AugKD figures quoted by secondary sources (spec 12.5); `set` may be a non-benchmark measurement. */
+/** Single AugKD figures quoted by secondary sources (the AugKD paper text was not available); `set` may be a non-benchmark measurement. */
 export type AugkdNumber = {
   readonly table: string;
   readonly source: string;
@@ -76,7 +76,7 @@ function cells(values: readonly (readonly [number, number])[], sets: readonly Pa
 }
 
 type T2 = readonly [Scale, PaperBackbone, Table2Method, boolean, readonly (readonly [number, number])[]];
-// [scale, backbone, method, retrained (*), Set5, Set14, BSD100, Urban100] -- spec 12.2
+// [scale, backbone, method, retrained (*), Set5, Set14, BSD100, Urban100] -- DUKD-v2 Table 2
 const T2_DATA: readonly T2[] = [
   [2, 'edsr', 'scratch', false, [[38.0, 0.9605], [33.57, 0.9171], [32.17, 0.8996], [31.96, 0.9268]]],
   [2, 'edsr', 'kd', false, [[38.04, 0.9606], [33.58, 0.9172], [32.19, 0.8998], [31.98, 0.9269]]],
@@ -119,8 +119,8 @@ const T2_DATA: readonly T2[] = [
 /** DUKD-v2 Table 2 (main comparison), one row per scale/backbone/method. */
 export const TABLE2: readonly Table2Row[] = T2_DATA.map(([scale, backbone, method, retrained, v]) => ({
   table: 'DUKD-v2 Table 2',
-  source: 'DUKD-v2 Table 2 (spec/methods.md 12.2)',
-  // spec 12.2: the SwinIR x2 DUKD row repeats the RCAN x2 Scratch row digit for digit
+  source: 'DUKD-v2 Table 2',
+  // the paper's SwinIR x2 DUKD row repeats the RCAN x2 Scratch row digit for digit (a likely copy error)
   status: backbone === 'swinir' && scale === 2 && method === 'dukd' ? 'unverified' : 'V',
   scale,
   backbone,
@@ -136,7 +136,7 @@ export const TABLE3: readonly Table3Row[] = ([
   ['swinir', 'SwinIR → RCAN', [[32.5, 0.8986], [28.82, 0.7872], [27.72, 0.7408], [26.59, 0.8007]]],
 ] as const).map(([teacher, label, v]) => ({
   table: 'DUKD-v2 Table 3' as const,
-  source: 'DUKD-v2 Table 3 (spec/methods.md 12.3)',
+  source: 'DUKD-v2 Table 3',
   status: 'V' as const,
   teacher,
   label,
@@ -156,14 +156,14 @@ export const TABLE4: readonly Table4Row[] = ([
   ['full', 'Zoom In + Zoom Out + DA', [[31.73, 0.8883], [28.29, 0.7745], [27.36, 0.7288], [25.34, 0.7609], [30.06, 0.8286]]],
 ] as const).map(([row, label, v]) => ({
   table: 'DUKD-v2 Table 4' as const,
-  source: 'DUKD-v2 Table 4 (spec/methods.md 12.4); AugKD Tables 6-7 quote the same values [2nd]',
+  source: 'DUKD-v2 Table 4; AugKD Tables 6-7 quote the same values [2nd]',
   status: 'V' as const,
   row,
   label,
   sets: cells(v, T4_SETS),
 }));
 
-/** AugKD figures quoted by secondary sources (spec 12.5), for notebooks and the agreement plot. */
+/** AugKD figures quoted by secondary sources, for notebooks and the agreement plot. */
 export const AUGKD_NUMBERS: readonly AugkdNumber[] = ([
   ['AugKD Table 2', 'EDSR x4 AugKD', 'Urban100', 26.45, null],
   ['AugKD Table 2', 'EDSR x4 CSD', 'Urban100', 26.34, null],
@@ -188,7 +188,7 @@ export const AUGKD_NUMBERS: readonly AugkdNumber[] = ([
   ['AugKD Fig. 2', 'PSNR(student, teacher) AugKD', 'DIV2K', 43.6, null],
 ] as const).map(([table, item, set, psnr, ssim]) => ({
   table,
-  source: `${table} (spec/methods.md 12.5)`,
+  source: `${table} (quoted by a secondary source)`,
   status: '2nd' as const,
   item,
   set,
@@ -196,7 +196,7 @@ export const AUGKD_NUMBERS: readonly AugkdNumber[] = ([
   ssim,
 }));
 
-/** Teacher-student agreement per method as AugKD Fig. 2 quotes it (PSNR(S, T), dB; spec 12.5, 2nd). */
+/** Teacher-student agreement per method as AugKD Fig. 2 quotes it (PSNR(S, T), dB; quoted by a secondary source). */
 export function paperAgreement(method: 'scratch' | 'kd' | 'csd' | 'dukd', set: 'Urban100' | 'DIV2K'): number | null {
   const label = method === 'dukd' ? 'AugKD' : method === 'kd' ? 'KD' : method === 'csd' ? 'CSD' : 'Scratch';
   const hit = AUGKD_NUMBERS.find((n) => n.table === 'AugKD Fig. 2' && n.set === set && n.item === `PSNR(student, teacher) ${label}`);
