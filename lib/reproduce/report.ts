@@ -188,7 +188,8 @@ export function reportTablesHtml(job: JobResult): string {
     `Paper column: ${job.paperSource}.`,
     job.data === 'synthetic'
       ? 'Held-out set: the synthetic valid split (procedural images, not photographs): absolute numbers are not comparable with the paper; compare the gains over Scratch.'
-      : 'Held-out sets: the benchmark sets found under the data root.',
+      : `Held-out sets: ${[...new Set(job.rows.map((r) => r.set))].join(', ')} (benchmark sets found under the data root or $SRKD_DATA; ` +
+        "'<folder>-held-out': the last tenth of a folder of photos, never trained on).",
     ...(hasSeedSpread(job)
       ? [`Seeds ${seedsOf(job).join(', ')}: every row trained once per seed (the seed sets the student's initialisation and the data order; the teacher is shared). ` +
         'PSNR/SSIM are mean ± sample sd over the seeds; Δ is the difference paired by seed with a 95 % Student t interval; ' +

@@ -93,14 +93,15 @@ export async function startSlurm(): Promise<SlurmStart> {
     fs.mkdirSync(path.join(dir, 'state'));
     fs.mkdirSync(path.join(dir, 'spool'));
     fs.writeFileSync(conf, [
-      'ClusterName=srkdtest', `SlurmctldHost=${host}`, `SlurmctldPort=${ctldPort}`, `SlurmdPort=${dPort}`,
+      // addresses given: no name lookup of this host needed
+      'ClusterName=srkdtest', `SlurmctldHost=${host}(127.0.0.1)`, `SlurmctldPort=${ctldPort}`, `SlurmdPort=${dPort}`,
       'AuthType=auth/munge', 'CredType=cred/munge', `AuthInfo=socket=${socket}`,
       'ProctrackType=proctrack/linuxproc', 'TaskPlugin=task/none', 'MpiDefault=none', 'SlurmUser=root', 'SlurmdUser=root',
       `StateSaveLocation=${path.join(dir, 'state')}`, `SlurmdSpoolDir=${path.join(dir, 'spool')}`,
       `SlurmctldPidFile=${pids[1]}`, `SlurmdPidFile=${pids[0]}`,
       `SlurmctldLogFile=${path.join(dir, 'slurmctld.log')}`, `SlurmdLogFile=${path.join(dir, 'slurmd.log')}`,
       'SelectType=select/cons_tres', 'SelectTypeParameters=CR_Core', 'ReturnToService=2', 'JobRequeue=1',
-      `NodeName=${host} CPUs=${os.cpus().length} RealMemory=${memMb} State=UNKNOWN`,
+      `NodeName=${host} NodeAddr=127.0.0.1 CPUs=${os.cpus().length} RealMemory=${memMb} State=UNKNOWN`,
       `PartitionName=debug Nodes=${host} Default=YES State=UP MaxTime=INFINITE`, '',
     ].join('\n'));
     const env = { ...process.env, SLURM_CONF: conf };
