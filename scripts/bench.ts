@@ -3,14 +3,14 @@
  * Times the kit's training step and inference against PyTorch on the same cores (lib/bench).
  */
 import { BACKEND_NAMES, type BackendName } from '../lib/backend/index';
-import { BENCH_CASES, formatBenchTable, runBenchmarks } from '../lib/bench/index';
+import { BENCH_CASES, formatBenchTable, METHOD_CASES, runBenchmarks } from '../lib/bench/index';
 
 interface Args { json: boolean; cases?: string[]; repeats?: number; quick: boolean; workers?: number; torch: boolean; backend?: BackendName }
 
 function usage(): never {
   process.stderr.write(
     'usage: npm run bench -- [--json] [--cases a,b] [--repeats N] [--quick] [--workers N] [--no-torch] [--backend webgpu]\n' +
-      `cases: ${BENCH_CASES.join(', ')}\n`,
+      `cases: ${BENCH_CASES.join(', ')}, ${METHOD_CASES.join(', ')} (default on --backend webgpu: one paper-preset DUKD x4 iteration)\n`,
   );
   process.exit(2);
 }

@@ -18,9 +18,16 @@ import type { EdsrConfig } from '../models/types';
 import { DataParallelTrainer, type HostArray } from '../parallel/data-parallel';
 import type { Scale } from '../types';
 import { Rng } from '../util/rng';
+import { type MethodStepResult, paperMethodCase, timeMethodStep } from './method-step';
 
 export type BenchCaseName = 'edsr-train' | 'student16-train' | 'edsr-infer';
 export const BENCH_CASES: readonly BenchCaseName[] = ['edsr-train', 'student16-train', 'edsr-infer'];
+/**
+ * Whole method iterations (method-step.ts): 'dukd-paper' is one DUKD iteration of the paper preset at x4. Run by
+ * default on GPU backends (in-process), on request elsewhere (a CPU takes minutes per iteration).
+ */
+export type MethodCaseName = 'dukd-paper';
+export const METHOD_CASES: readonly MethodCaseName[] = ['dukd-paper'];
 
 export interface BenchCase {
   readonly name: BenchCaseName;
@@ -63,7 +70,7 @@ export interface BenchOptions {
 }
 
 export interface BenchRow {
-  readonly case: BenchCaseName;
+  readonly case: BenchCaseName | MethodCaseName;
   readonly backend: string;
   /** Worker count x threads per worker. */
   readonly threads: number;
@@ -82,6 +89,8 @@ export interface BenchRow {
   /** Kit speed / torch speed = torch seconds / kit seconds (1 = parity). */
   readonly ratio?: number;
   readonly note?: string;
+  /** Method cases: effective TFLOP/s, fraction of the GPU's FP32 peak, GPU memory, projected run time. */
+  readonly method?: MethodStepResult;
 }
 
 function median(xs: readonly number[]): number {
@@ -237,9 +246,10 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
   const repeats = opts.repeats ?? 3;
   if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`repeats must be an integer >= 1 (got ${repeats})`);
   const quick = opts.quick ?? false;
-  const names = opts.cases && opts.cases.length ? opts.cases : BENCH_CASES;
-  const cases = names.map((n) => resolveCase(n, quick, workers));
   const inProcess = (opts.backend ?? process.env.SRKD_BACKEND) === 'webgpu';
+  const names = opts.cases && opts.cases.length ? opts.cases : inProcess ? [...BENCH_CASES, ...METHOD_CASES] : BENCH_CASES;
+  const methodCases = names.filter((n): n is MethodCaseName => (METHOD_CASES as readonly string[]).includes(n));
+  const cases = names.filter((n) => !(METHOD_CASES as readonly string[]).includes(n)).map((n) => resolveCase(n, quick, workers));
   if (inProcess) log(`bench: ${describeBackend(await initBackend({ backend: 'webgpu', announce: false }))}`);
   const python = opts.torch === false ? null : findTorchPython();
   if (opts.torch !== false && !python) log('bench: no Python with torch found (SRKD_TORCH_PYTHON, python3, /usr/bin/python3); kit only');
@@ -268,6 +278,23 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
     }
     if (notes.length) row = { ...row, note: notes.join('; ') };
     rows.push(row);
+  }
+  for (const name of methodCases) {
+    const cfg = paperMethodCase(quick);
+    log(`bench: ${name}: one ${cfg.method.kind} iteration of the ${quick ? 'quick' : 'paper'} preset at x${cfg.scale}, ${repeats} timed + 1 counted warm-up`);
+    const m = await timeMethodStep(cfg, repeats);
+    const info = backendInfo();
+    rows.push({
+      case: name, backend: m.backend, threads: info?.threads ?? 1, simd: info?.simd ?? null, secondsMedian: m.secondsMedian,
+      gflops: m.tflops * 1000, gflopPerIteration: m.gflopPerIteration, batch: cfg.data.batchSize, sizeLr: cfg.data.patchSizeLr, repeats,
+      note: [
+        m.note,
+        m.fractionOfPeak === null ? 'FP32 peak unknown (SRKD_GPU_PEAK_TFLOPS)' : `${(100 * m.fractionOfPeak).toFixed(1)} % of ${m.peakTflops} TFLOP/s FP32 peak`,
+        m.gpuMemoryMiB === null ? '' : `GPU memory ${m.gpuMemoryMiB.toFixed(0)} MiB`,
+        `${m.totalSteps} steps ≈ ${m.projectedHours.toFixed(1)} h`,
+      ].filter(Boolean).join('; '),
+      method: m,
+    });
   }
   return rows;
 }

@@ -1,0 +1,68 @@
+/**
+ * FLOPs of whatever a function runs, counted from the kernels tfjs executes (tf.profile): convolutions (forward,
+ * both backward kernels) and matrix products, 2 FLOPs per multiply-add. Element-wise kernels (bias, ReLU, Adam,
+ * losses) are not counted: they are a few percent of an SR step and are memory-bound, so "effective FLOP/s"
+ * means convolution and matmul work done per second, the figure GPU peaks are quoted in.
+ * Counting by kernel instead of by formula covers any method (teacher passes, upcycled inputs, feature networks)
+ * without a per-method model of its work.
+ */
+import * as tf from '@tensorflow/tfjs';
+
+function size(shape: readonly number[] | undefined): number {
+  return shape ? shape.reduce((a, d) => a * d, 1) : 0;
+}
+
+/** FLOPs of one executed kernel, 0 for kernels that are not convolutions or matrix products. */
+export function kernelFlops(name: string, inputShapes: readonly (readonly number[])[], outputShapes: readonly (readonly number[])[]): number {
+  const out = outputShapes[0];
+  switch (name) {
+    case 'Conv2D':
+    case 'FusedConv2D': {
+      // x [n,h,w,ci], filter [kh,kw,ci,co] -> y [n,oh,ow,co]
+      const f = inputShapes[1];
+      return 2 * size(out) * f[0] * f[1] * f[2];
+    }
+    case 'Conv2DBackpropInput': {
+      // dy [n,oh,ow,co], filter [kh,kw,ci,co] -> dx: one multiply-add per (dy element, filter tap, input channel)
+      const f = inputShapes[1];
+      return 2 * size(inputShapes[0]) * f[0] * f[1] * f[2];
+    }
+    case 'Conv2DBackpropFilter': {
+      // x [n,h,w,ci], dy [n,oh,ow,co] -> dW [kh,kw,ci,co]
+      return 2 * size(inputShapes[1]) * out[0] * out[1] * out[2];
+    }
+    case 'BatchMatMul':
+    case '_FusedMatMul': {
+      // a [..., m, k] (or transposed), b [..., k, n] -> [..., m, n]: k from the operand sizes (same batch dims)
+      const batch = size(out.slice(0, -2));
+      const k = Math.round(Math.sqrt((size(inputShapes[0]) * size(inputShapes[1])) / (size(out) * batch)));
+      return 2 * size(out) * k;
+    }
+    default:
+      return 0;
+  }
+}
+
+export interface FlopCount {
+  readonly flops: number;
+  /** FLOPs by kernel name (only kernels that count). */
+  readonly byKernel: Readonly<Record<string, number>>;
+}
+
+/** Runs `f` once under tf.profile and counts its FLOPs; returns f's result too (the caller disposes it). */
+export async function countFlops<T extends tf.TensorContainer>(f: () => T | Promise<T>): Promise<FlopCount & { readonly result: T }> {
+  let result!: T;
+  const info = await tf.profile(async () => {
+    result = await f();
+    return [] as tf.Tensor[]; // the result stays the caller's (tf.profile would dispose what it returns otherwise)
+  });
+  const byKernel: Record<string, number> = {};
+  let flops = 0;
+  for (const k of info.kernels) {
+    const n = kernelFlops(k.name, k.inputShapes, k.outputShapes);
+    if (n === 0) continue;
+    flops += n;
+    byKernel[k.name] = (byKernel[k.name] ?? 0) + n;
+  }
+  return { flops, byKernel, result };
+}
