@@ -4,7 +4,8 @@
  *    1e-8), 1e-4 x0.1 at 100k and 200k, 250k steps, EMA 0.999; EDSR 256x32 teacher -> 64x32 student at x4 with
  *    DUKD's weights for that backbone/scale (defaultMethodConfig). Set `teacherWeights` to the converted teacher.
  *  - `quick`: minutes on 2 CPU cores: the synthetic set, a 16x4 EDSR teacher and an 8x2 student at x2, 16 px LR
- *    patches, 400 steps (`srkd reproduce ablation --preset quick`, i.e. `npm start`, trains the whole Table 4).
+ *    patches, 400 steps. `npm start` (`srkd reproduce ablation --preset quick --scale 4 --seeds 0,1,2`) trains the
+ *    whole Table 4 with it at the paper's x4, three seeds per row, in under 10 minutes.
  *  - `smoke`: seconds (tests, notebooks end to end): 4-feature, 1-block nets, 8-px patches, 4 steps.
  * Per-method/backbone/scale loss weights come from lib/distill `defaultMethodConfig`; `trainPreset` rebuilds
  * them when the method, the student or the scale changes.

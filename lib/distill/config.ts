@@ -23,6 +23,7 @@ export const METHOD_PRESET_NAMES = [
   'kd',
   'fakd',
   'fakd-dukd-weights',
+  'kd-dukd-weights',
   'dukd-zi',
   'dukd-zo',
   'dukd-zi-zo',
@@ -40,7 +41,8 @@ export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
 
 /**
  * A preset's config for a backbone and scale. The 'dukd-*' ablation rows (Table 4) set the three switches
- * explicitly on top of the backbone's weights; 'dukd' is the backbone's DUKD-code setting; 'dukd-release' adds
+ * explicitly on top of the backbone's weights; 'kd-dukd-weights' turns all three off (logits KD at DUKD's
+ * w_rec/w_kd, e.g. 5/1 for EDSR, where Table 4's KD row uses 1/1); 'dukd' is the backbone's DUKD-code setting; 'dukd-release' adds
  * the code's two-step update and inverse-order bug; 'dukd-geometric-da' is full DUKD without colour inversion.
  * 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
  * VQGAN encoder for VGG-19 taps (no L_ce; for users without the VQGAN file); 'dckd-star' adds DUKD's terms.
@@ -57,6 +59,8 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
       return defaultMethodConfig(name, arch, scale);
     case 'fakd-dukd-weights':
       return { ...defaultMethodConfig('fakd', arch, scale), recWeight: 1, kdWeight: 1, affinityWeight: 10 };
+    case 'kd-dukd-weights':
+      return flags(false, false, false); // DUKD's loss weights, no upcycling: the control that isolates each switch
     case 'dukd-zi':
       return flags(true, false, false);
     case 'dukd-zo':

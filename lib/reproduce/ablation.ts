@@ -5,6 +5,10 @@
  * ('paper' preset); 'quick' and 'smoke' use their preset's small pair and scale. With no data root the
  * held-out set is the synthetic valid split, shown beside the paper's DIV2K-val column (Table 4's own
  * held-out set); with a root, the benchmark sets (and DIV2K val when present).
+ *
+ * After the paper's rows comes one control row of the kit's, 'kd-dukd-weights': logits KD at DUKD's loss weights
+ * (EDSR: w_rec 5, w_kd 1) without upcycling. Table 4's Logits-KD row is KD at 1/1, so "Zoom In beats KD" mixes
+ * the zoom-in samples with a 5x weaker KD term; against the control, each zoom is compared at equal weights.
  */
 import type { MethodPresetName } from '../distill/config';
 import { forwardedJobOptions, runJob, type JobResult, type ReproduceOptions, type RowSpec } from './job';
@@ -25,19 +29,26 @@ export const ABLATION_METHODS: Readonly<Record<AblationRow, MethodPresetName>> =
   full: 'dukd',
 };
 
+/** The kit's control rows, after the paper's (see the file comment). */
+export const ABLATION_CONTROLS = ['kd-dukd-weights'] as const;
+export type AblationControl = (typeof ABLATION_CONTROLS)[number];
+export type AblationRowId = AblationRow | AblationControl;
+const CONTROL_LABELS: Readonly<Record<AblationControl, string>> = { 'kd-dukd-weights': "Logits-KD at DUKD's weights (control)" };
+
 export interface AblationOptions extends ReproduceOptions {
-  /** A subset of Table 4's rows (default all, in the paper's order). */
-  readonly rows?: readonly AblationRow[];
+  /** A subset of the rows (default Table 4's rows in the paper's order, then the control row). */
+  readonly rows?: readonly AblationRowId[];
   /** Rows of your own appended after the paper's (e.g. a method preset such as 'dukd-geometric-da'; paper: null). */
   readonly extraRows?: readonly RowSpec[];
 }
 
-/** Table 4's row specs for a preset. */
-export function ablationRows(preset: PresetName, rows: readonly AblationRow[] = ABLATION_ROWS): RowSpec[] {
+/** The row specs for a preset: Table 4's rows, then the control row. */
+export function ablationRows(preset: PresetName, rows: readonly AblationRowId[] = [...ABLATION_ROWS, ...ABLATION_CONTROLS]): RowSpec[] {
   const pair = ablationPair(preset);
   return rows.map((row) => {
-    const paper = table4Row(row);
-    return { row, label: paper.label, method: ABLATION_METHODS[row], pair, paper: paper.sets };
+    if ((ABLATION_CONTROLS as readonly string[]).includes(row)) return { row, label: CONTROL_LABELS[row as AblationControl], method: row as AblationControl, pair, paper: null };
+    const paper = table4Row(row as AblationRow);
+    return { row, label: paper.label, method: ABLATION_METHODS[row as AblationRow], pair, paper: paper.sets };
   });
 }
 
@@ -45,7 +56,8 @@ export function ablationRows(preset: PresetName, rows: readonly AblationRow[] = 
 export async function reproduceAblation(opts: AblationOptions): Promise<JobResult> {
   assertPresetName(opts.preset);
   const scale = opts.scale ?? defaultScale(opts.preset);
-  for (const r of opts.rows ?? []) if (!ABLATION_ROWS.includes(r)) throw new Error(`unknown Table 4 row ${JSON.stringify(r)}; rows: ${ABLATION_ROWS.join(', ')}`);
+  const known: readonly string[] = [...ABLATION_ROWS, ...ABLATION_CONTROLS];
+  for (const r of opts.rows ?? []) if (!known.includes(r)) throw new Error(`unknown Table 4 row ${JSON.stringify(r)}; rows: ${known.join(', ')}`);
   return runJob('ablation', `DUKD-v2 Table 4 ablation (${opts.preset} preset, x${scale})`, [...ablationRows(opts.preset, opts.rows), ...(opts.extraRows ?? [])], {
     ...forwardedJobOptions(opts, scale), div2kVal: true, syntheticPaperSet: 'DIV2K-val',
     paperSource: 'DUKD-v2 Table 4: EDSR 64x32 -> 16x32, x4 (inferred), DIV2K training; the synthetic held-out set is shown beside its DIV2K-val column',

@@ -102,6 +102,8 @@ describe('assertMethodConfig', () => {
     expect(flags('dukd-zi-zo')).toEqual([true, true, false]);
     expect(flags('dukd-zi-da')).toEqual([true, false, true]);
     expect(flags('dukd')).toEqual([true, true, true]);
+    expect(flags('kd-dukd-weights')).toEqual([false, false, false]);
+    expect(methodPreset('kd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 5, kdWeight: 1 }); // DUKD's EDSR weights; 'kd' is 1/1
     expect(methodPreset('dukd-geometric-da', 'edsr', 4)).toMatchObject({ colorInvert: false, invAug: true });
     expect(methodPreset('dukd-release', 'edsr', 4)).toMatchObject({ updateMode: 'twoStepAccumulate', legacyInverseOrder: true });
     expect(methodPreset('fakd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10 });

@@ -68,3 +68,27 @@ describe('claims', () => {
     expect(c).toContain('With one seed no claim can be told apart from seed noise.');
   });
 });
+
+describe('the control row (KD at DUKD\'s loss weights)', () => {
+  // control - kd = -0.2, -0.1, -0.3 per seed (t interval [-0.448, +0.048]: contains 0); zoom-in - control = -0.1, -0.1, -0.1 (sd 0)
+  const withControl = (): JobResult => {
+    const j = job(24.6);
+    const control = [23.9, 24.0, 23.8];
+    return { ...j, rows: [...j.rows, ...[0, 1, 2].map((s) => ({ ...row('kd-dukd-weights', s, control[s]), method: 'dukd', paper: null, paperSet: null }))] };
+  };
+
+  it('checks zoom-in against the control at equal weights, and states the weights\' own effect', () => {
+    const checks = checkClaims(withControl());
+    expect(checks.map((c) => c.id)).toEqual(['dukd>kd', 'kd>scratch', 'zoom-in', 'zoom-in@w']);
+    const zi = checks[3];
+    expect(zi.difference.mean).toBeCloseTo(-0.1, 10);
+    expect(zi.paper).toBeNull();
+    const c = conclusions(withControl());
+    const note = c.find((x) => x.startsWith('Loss weights:'));
+    expect(note).toMatch(/minus the Logits-KD row is -0\.200 \[-0\.448, \+0\.048\] dB \(95% CI, 3 seeds\) on synthetic-valid \(verdict: not distinguishable\)/);
+  });
+
+  it('no control row: no weights sentence', () => {
+    expect(conclusions(job(24.6)).some((x) => x.startsWith('Loss weights:'))).toBe(false);
+  });
+});

@@ -63,6 +63,10 @@ describe('paper numbers', () => {
     expect(cfg('full').method).toMatchObject({ kind: 'dukd', zoomIn: true, zoomOut: true, invAug: true, recWeight: 5, kdWeight: 1 });
     expect(cfg('scratch').teacher).toBeNull();
     expect(cfg('kd').teacherWeights).toBe('/w');
+    // the control row after the paper's: KD at DUKD's weights, no paper cells
+    expect(rows.map((r) => r.row)).toEqual([...ABLATION_ROWS, 'kd-dukd-weights']);
+    expect(rows[rows.length - 1].paper).toBeNull();
+    expect(cfg('kd-dukd-weights').method).toMatchObject({ kind: 'dukd', zoomIn: false, zoomOut: false, invAug: false, recWeight: 5, kdWeight: 1 });
   });
 
   it('builds Table 2 and Table 3 rows with paper cells', () => {

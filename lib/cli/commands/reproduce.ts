@@ -165,7 +165,8 @@ export const reproduceCommand: Command = {
   summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) with a report',
   usage: [
     'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--rows a,b] [--seeds 0,1,2] [--json]',
-    '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD',
+    '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD,\n' +
+    '                    then a control row: KD at DUKD\'s loss weights (kd-dukd-weights)',
     '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD',
     '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student (DUKD)',
     '  --preset P        smoke | quick (default: minutes on a CPU, synthetic data) | paper (the published protocol)',
