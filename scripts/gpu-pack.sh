@@ -4,7 +4,7 @@
 # installed node_modules; then carry '.gpu' to the GPU machine. It holds:
 #   node.xz             this host's Node binary (x86-64, glibc), xz-compressed
 #   node_modules.tar.xz node_modules without what the checks never load (other platforms' Dawn builds,
-#                       source maps, browser bundles, tfjs-node, notebook tooling)
+#                       source maps, browser bundles, tfjs's own tests, tfjs-node, notebook tooling: tslab, zeromq, core-js)
 #   debs/               the Vulkan loader's .deb (libvulkan1), unpacked there with dpkg -x
 # The device tool carries at most 64 MiB with the working tree; this prints the total and fails above it.
 set -euo pipefail
@@ -16,7 +16,9 @@ tar -c --exclude='*.map' --exclude='*.min.js' --exclude='*.es2017.js' --exclude=
   --exclude='node_modules/webgpu/dist/win32-*' --exclude='node_modules/webgpu/dist/darwin-*' \
   --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/@tensorflow/tfjs-node*' \
   --exclude='node_modules/tslab*' --exclude='node_modules/@tslab' --exclude='node_modules/plotly.js-dist-min' \
-  --exclude='node_modules/@img/*wasm*' node_modules | xz -T0 -6 > .gpu/node_modules.tar.xz
+  --exclude='node_modules/@img/*wasm*' --exclude='node_modules/zeromq' --exclude='node_modules/core-js' \
+  --exclude='*_test.js' --exclude='*.fesm.js' --exclude='node_modules/@tensorflow/tfjs/dist/miniprogram' \
+  --exclude='node_modules/@tensorflow/tfjs/dist/tf.js' node_modules | xz -T0 -6 > .gpu/node_modules.tar.xz
 # Debian's libvulkan1 is a plain shared library: it unpacks into / on Ubuntu-based GPU images as well.
 (cd .gpu/debs && apt-get download libvulkan1 >/dev/null)
 # The Set5 images the webgpu checks evaluate on are tracked in test/fixtures and travel with the working tree.
