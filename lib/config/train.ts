@@ -52,8 +52,9 @@ export interface TrainOptimConfig {
 
 export interface TrainValConfig {
   /**
-   * What validation scores: 'synthetic' (the synthetic set's held-out split), or benchmark set names / set
-   * folders looked up under `root` ('Set5', 'Set14', 'B100', 'Urban100'). [] = no validation.
+   * What validation scores: 'synthetic' (the synthetic set's held-out split), 'DIV2K-val', benchmark set names /
+   * set folders looked up under `root` ('Set5', 'Set14', 'B100', 'Urban100'), or 'present': all of those five found
+   * under `root` when the run starts (lib/train/validate.ts). [] = no validation.
    */
   readonly sets: readonly string[];
   /** Benchmark root (null: data.root, else $SRKD_DATA or ./data). */

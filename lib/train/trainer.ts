@@ -44,7 +44,7 @@ import { resolveWeightsSource } from '../io/weights-source';
 import { terminalProgress, type TrainProgressEvent } from './progress';
 import { Run, type RunResults, type ValRecord } from './run';
 import { learningRateAt } from './schedule';
-import { checkValSets, validate, type ValSetResult } from './validate';
+import { checkValSets, PRESENT_VAL_SETS, validate, type ValSetResult } from './validate';
 
 export type { TrainProgressEvent } from './progress';
 
@@ -272,7 +272,8 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
   if (method.requiresTeacher && cfg.teacherWeights === null) say('warning: teacherWeights is null, the teacher keeps its random initialisation (fine for smoke tests only)');
   const teacherWeights = cfg.teacherWeights === null ? null : resolveWeightsSource(cfg.teacherWeights).path;
   const studentInit = checkedStudentInit(cfg, ckpt !== null, run, say);
-  checkValSets(cfg);
+  const valSets = checkValSets(cfg);
+  if (cfg.val.sets.includes(PRESENT_VAL_SETS)) say(`validation sets present under the data root: ${valSets.length ? valSets.join(', ') : 'none (no validation)'}`);
   const dataset = openTrainDataset(cfg);
   const stream = new BatchStream(dataset, { batchSize: cfg.data.batchSize, patchSizeLr: cfg.data.patchSizeLr, seed: cfg.seed, augment: cfg.data.augment },
     ckpt?.state.stream);
@@ -313,9 +314,9 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
 
     const setStudentToEval = async (): Promise<void> => setNetWeights(student, await (engine.emaDecay !== null ? engine.getEmaWeights() : engine.getWeights()));
     const runValidation = async (): Promise<void> => {
-      if (cfg.val.sets.length === 0) return;
+      if (valSets.length === 0) return;
       await setStudentToEval();
-      const sets = await validate(student, cfg);
+      const sets = await validate(student, cfg, valSets);
       val.push({ step, sets });
       const head = sets[0];
       if (head && (best === null || head.psnr > best.psnr)) best = { step, set: head.set, psnr: head.psnr, ssim: head.ssim };
