@@ -18,7 +18,7 @@ import { loadPretrained } from '../io/pretrained';
 import { buildModel } from '../models/build';
 import type { SRNet } from '../models/types';
 import type { ShareInfo, TaskConfig, TermsCall, TrainTask } from '../parallel/task';
-import { warmStartStudent } from './warm-start';
+import { warmStartSets, warmStartStudent } from './warm-start';
 
 export type DistillTaskConfig = {
   readonly train: TrainConfig;
@@ -57,7 +57,7 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
   let teacher: SRNet | null = null;
   try {
     // Same file, same rule in every worker: identical weights (the pool's EMA starts from them too).
-    if (studentInit) warmStartStudent(student, studentInit);
+    if (studentInit) warmStartStudent(student, studentInit, warmStartSets(studentInit.mode).student);
     if (method.requiresTeacher) {
       if (cfg.teacher === null) throw new Error(`method '${method.id}' needs a teacher (config.teacher is null)`);
       teacher = buildModel(cfg.teacher, cfg.scale, { seed: teacherSeed(cfg.seed) });
