@@ -15,7 +15,7 @@ export const NON_TRAJECTORY_KEYS: readonly (keyof TrainConfig)[] = [
 ];
 
 /** Keys added after runs existed: hashed only when set, so the ids of runs made before them stay valid. */
-const HASHED_WHEN_SET: readonly (keyof TrainConfig)[] = ['studentInit'];
+const HASHED_WHEN_SET: readonly (keyof TrainConfig)[] = ['studentInit', 'dropPath'];
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

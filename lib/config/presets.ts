@@ -22,6 +22,7 @@ const paper: TrainConfig = {
   student: ZOO['edsr-student'].arch,
   teacher: ZOO['edsr-teacher'].arch,
   studentInit: null,
+  dropPath: null,
   teacherWeights: null,
   method: defaultMethodConfig('dukd', 'edsr', 4),
   data: { kind: 'div2k', root: null, patchSizeLr: 48, batchSize: 16, augment: true, limit: null },
@@ -32,7 +33,8 @@ const paper: TrainConfig = {
   checkpointEverySteps: 5_000,
   logEverySteps: 100,
   keepCheckpoints: 3,
-  val: { sets: ['Set5', 'Set14'], root: null, limit: null },
+  // every one of Set5, Set14, B100, Urban100, DIV2K-val found under the root, as DUKD's released configs validate
+  val: { sets: ['present'], root: null, limit: null },
   seed: 0,
   workers: null,
 };
@@ -43,6 +45,7 @@ const quick: TrainConfig = {
   student: quickStudent,
   teacher: { arch: 'edsr', feats: 16, blocks: 4, resScale: 1 },
   studentInit: null,
+  dropPath: null,
   teacherWeights: null,
   method: defaultMethodConfig('dukd', 'edsr', 2),
   // 16 px LR patches (zoom-out inputs of 8 px at x2, 4 px at x4): 2.25x cheaper than 24 px, which is what lets
@@ -67,6 +70,7 @@ const smoke: TrainConfig = {
   student: smokeNet,
   teacher: smokeNet,
   studentInit: null,
+  dropPath: null,
   teacherWeights: null,
   method: defaultMethodConfig('kd', 'edsr', 2),
   data: { kind: 'synthetic', root: null, patchSizeLr: 8, batchSize: 2, augment: true, limit: null },
@@ -121,5 +125,7 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
   else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
   const teacher = opts.teacher !== undefined ? opts.teacher : methodSpec(method.kind).needsTeacher ? base.teacher : null;
-  return { ...base, scale, student, teacher, method };
+  // BasicSR's SwinIR: drop_path_rate 0.1, left on for DUKD's SwinIR students; the teacher stays deterministic
+  const dropPath = name === 'paper' && student.arch === 'swinir' ? { student: 0.1, teacher: 0 } : base.dropPath;
+  return { ...base, scale, student, teacher, method, dropPath };
 }

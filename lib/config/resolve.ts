@@ -4,12 +4,13 @@
  */
 import { assertMethodConfig, checkMethodInTrain, defaultMethodConfig, METHOD_KINDS, type MethodConfig, type MethodKind, methodSpec } from '../distill/methods';
 import { assertArchConfig } from '../models/build';
+import { archSpec } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
 import { fail, int, isPlainObject, nullableString, positive, unit } from './checks';
 import { PRESET_NAMES, PRESETS, type PresetName, trainPreset } from './presets';
 import {
-  DATA_KEYS, type DeepPartial, OPTIM_KEYS, TRAIN_DATA_KINDS, TRAIN_KEYS, type TrainConfig, VAL_KEYS, STUDENT_INIT_KEYS, WARM_START_MODES,
+  DATA_KEYS, type DeepPartial, OPTIM_KEYS, TRAIN_DATA_KINDS, TRAIN_KEYS, type TrainConfig, VAL_KEYS, STUDENT_INIT_KEYS, DROP_PATH_KEYS, WARM_START_MODES,
 } from './train';
 
 /**
@@ -110,6 +111,18 @@ export function assertTrainConfig(cfg: unknown): asserts cfg is TrainConfig {
     if (typeof init.weights !== 'string' || init.weights.length === 0) fail('studentInit.weights', 'a non-empty string', init.weights);
     if (!(WARM_START_MODES as readonly unknown[]).includes(init.mode)) {
       fail('studentInit.mode', `one of ${WARM_START_MODES.map((m) => `'${m}'`).join(', ')}`, init.mode);
+    }
+  }
+  if (c.dropPath !== null) {
+    const dp = section(c, 'dropPath');
+    onlyKeys(dp, DROP_PATH_KEYS, 'dropPath');
+    for (const who of ['student', 'teacher'] as const) {
+      const v = dp[who];
+      if (typeof v !== 'number' || !(v >= 0 && v < 1)) fail(`dropPath.${who}`, 'a rate in [0, 1)', v);
+      const net = (who === 'student' ? c.student : c.teacher) as ArchConfig | null;
+      if (v > 0 && (net === null || archSpec(net).dropPath !== true)) {
+        fail(`dropPath.${who}`, `0 (drop path needs a SwinIR ${who}; it is ${net?.arch ?? 'none'})`, v);
+      }
     }
   }
   assertMethodConfig(c.method, 'method');

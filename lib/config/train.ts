@@ -38,6 +38,11 @@ export interface StudentInitConfig {
   readonly mode: WarmStartMode;
 }
 
+export interface DropPathConfig {
+  readonly student: number;
+  readonly teacher: number;
+}
+
 export interface TrainOptimConfig {
   /** Initial learning rate (1e-4 in the papers). */
   readonly learningRate: number;
@@ -52,8 +57,9 @@ export interface TrainOptimConfig {
 
 export interface TrainValConfig {
   /**
-   * What validation scores: 'synthetic' (the synthetic set's held-out split), or benchmark set names / set
-   * folders looked up under `root` ('Set5', 'Set14', 'B100', 'Urban100'). [] = no validation.
+   * What validation scores: 'synthetic' (the synthetic set's held-out split), 'DIV2K-val', benchmark set names /
+   * set folders looked up under `root` ('Set5', 'Set14', 'B100', 'Urban100'), or 'present': all of those five found
+   * under `root` when the run starts (lib/train/validate.ts). [] = no validation.
    */
   readonly sets: readonly string[];
   /** Benchmark root (null: data.root, else $SRKD_DATA or ./data). */
@@ -70,6 +76,13 @@ export interface TrainConfig {
    * `{ weights, mode }`, see lib/train/warm-start.ts. null = fresh initialisation.
    */
   readonly studentInit: StudentInitConfig | null;
+  /**
+   * Stochastic depth of SwinIR nets in training (models/layers/drop-path.ts; BasicSR's SwinIR drop_path_rate,
+   * 0.1 by default there and left on for DUKD's SwinIR students): `student` is the student's rate; `teacher` > 0
+   * runs a SwinIR teacher in training mode as the released code does (stochastic targets; 0 = deterministic,
+   * the kit's choice). null = none (the default outside the paper preset's SwinIR students).
+   */
+  readonly dropPath: DropPathConfig | null;
   /** null for methods without a teacher (scratch). */
   readonly teacher: ArchConfig | null;
   /**
@@ -98,20 +111,21 @@ export interface TrainConfig {
 
 /** Every key of a TrainConfig, by section (resolve.ts rejects anything else, by name). */
 export const TRAIN_KEYS: readonly (keyof TrainConfig)[] = [
-  'scale', 'student', 'studentInit', 'teacher', 'teacherWeights', 'method', 'data', 'optim', 'emaDecay', 'totalSteps', 'evalEverySteps',
+  'scale', 'student', 'studentInit', 'dropPath', 'teacher', 'teacherWeights', 'method', 'data', 'optim', 'emaDecay', 'totalSteps', 'evalEverySteps',
   'checkpointEverySteps', 'logEverySteps', 'keepCheckpoints', 'val', 'seed', 'workers',
 ];
 export const STUDENT_INIT_KEYS: readonly (keyof StudentInitConfig)[] = ['weights', 'mode'];
+export const DROP_PATH_KEYS: readonly (keyof DropPathConfig)[] = ['student', 'teacher'];
 export const DATA_KEYS: readonly (keyof TrainDataConfig)[] = ['kind', 'root', 'patchSizeLr', 'batchSize', 'augment', 'limit'];
 export const OPTIM_KEYS: readonly (keyof TrainOptimConfig)[] = ['learningRate', 'betas', 'eps', 'milestones', 'gamma'];
 export const VAL_KEYS: readonly (keyof TrainValConfig)[] = ['sets', 'root', 'limit'];
 
 /**
  * A config read back from a run or checkpoint written by an older kit: keys added since get the value that
- * reproduces the old behaviour (studentInit: null).
+ * reproduces the old behaviour (studentInit: null, dropPath: null).
  */
 export function upgradeStoredConfig(stored: TrainConfig): TrainConfig {
-  return { ...stored, studentInit: stored.studentInit ?? null };
+  return { ...stored, studentInit: stored.studentInit ?? null, dropPath: stored.dropPath ?? null };
 }
 
 /** Recursively optional, for overrides (arrays are replaced whole). */

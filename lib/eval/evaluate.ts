@@ -3,7 +3,8 @@
  * 1. read HR and the stored LR (`<set>/LR_bicubic/X{s}`) as 8-bit RGB, divide by 255;
  * 2. crop HR to (h_lr * s, w_lr * s) from the top-left (openDataset's benchmark pairs do this and check it);
  * 3. run the network on the LR image (whole image by default; `tile` > 0 goes through eval/tiled.ts;
- *    SwinIR pads itself to its window, BasicSR reflect convention);
+ *    SwinIR pads itself to its window, BasicSR reflect convention; `pad: 'flip'` follows SwinIR's test script
+ *    instead, eval/test-pad.ts, and the protocol id gains '+flip-pad');
  * 4. quantise the output to uint8 (clamp to [0,1], x255, round half to even);
  * 5. Y (BT.601, float32) PSNR and SSIM with border crop = scale (`protocol`, PAPER_Y by default); the set
  *    mean is the mean of the per-image values.
@@ -21,7 +22,8 @@ import { writePng } from '../data/decode';
 import { createImage, imageToTensor, quantizeUnit } from '../data/image';
 import { PAPER_Y, scorePair, type EvalProtocol } from '../metrics/protocol';
 import { scoreFolder } from '../metrics/score-folder';
-import { upscaleTiledData } from './tiled';
+import { type TestPad, padProtocolId, upscaleWithPad } from './test-pad';
+import type { upscaleTiledData } from './tiled';
 
 /** The benchmark sets the papers report, in table order. */
 export const BENCHMARK_SETS: readonly string[] = ['Set5', 'Set14', 'B100', 'Urban100'];
@@ -69,6 +71,8 @@ export interface EvaluateOptions {
   readonly tile?: number;
   /** Tile overlap (eval/tiled.ts default when omitted). */
   readonly overlap?: number;
+  /** Test-time padding of windowed nets (eval/test-pad.ts): 'reflect' (default, BasicSR) or 'flip' (SwinIR's script). */
+  readonly pad?: TestPad;
   /** 'files' (default): the stored LR_bicubic images; 'generate': MATLAB bicubic from HR (cached). */
   readonly lr?: 'files' | 'generate';
   /** Copied into every row and mean when given. */
@@ -134,6 +138,8 @@ function meanOf(rows: readonly EvalRow[], base: Omit<EvalSetMean, 'psnr' | 'ssim
 /** Runs `net` over benchmark sets and scores every image (steps 1-5 above). Leaves no tensors behind. */
 export async function evaluate(net: SRNet, opts: EvaluateOptions): Promise<EvalResult> {
   const protocol = opts.protocol ?? PAPER_Y;
+  const pad = opts.pad ?? 'reflect';
+  const protocolId = padProtocolId(protocol.id, pad, net.arch);
   const scale = opts.scale;
   if (net.scale !== scale) throw new Error(`evaluate: the network is x${net.scale} but scale ${scale} was asked`);
   if (opts.sets.length === 0) throw new Error(`evaluate: no sets given (e.g. ${BENCHMARK_SETS.join(', ')})`);
@@ -152,7 +158,7 @@ export async function evaluate(net: SRNet, opts: EvaluateOptions): Promise<EvalR
       const lrT = imageToTensor(lr);
       let out: Awaited<ReturnType<typeof upscaleTiledData>>;
       try {
-        out = await upscaleTiledData(net, lrT, { tile: opts.tile ?? 0, overlap: opts.overlap });
+        out = await upscaleWithPad(net, lrT, pad, { tile: opts.tile ?? 0, overlap: opts.overlap });
       } finally {
         lrT.dispose();
       }
@@ -161,14 +167,14 @@ export async function evaluate(net: SRNet, opts: EvaluateOptions): Promise<EvalR
       }
       const sr = createImage(out.height, out.width, quantizeUnit(out.data));
       if (opts.saveDir) await writePng(path.join(opts.saveDir, name, `${pair.name}_x${scale}.png`), sr);
-      const row = withRun({ protocol: protocol.id, set: name, scale, image: pair.name, ...scorePair(sr, hr, scale, protocol) }, opts.runId);
+      const row = withRun({ protocol: protocolId, set: name, scale, image: pair.name, ...scorePair(sr, hr, scale, protocol) }, opts.runId);
       setRows.push(row);
       opts.onImage?.(row);
     }
     rows.push(...setRows);
-    means.push(meanOf(setRows, withRun({ protocol: protocol.id, set: name, scale }, opts.runId)));
+    means.push(meanOf(setRows, withRun({ protocol: protocolId, set: name, scale }, opts.runId)));
   }
-  return withRun({ protocol: protocol.id, scale, rows, means }, opts.runId);
+  return withRun({ protocol: protocolId, scale, rows, means }, opts.runId);
 }
 
 /**

@@ -1,17 +1,18 @@
 /**
  * Mean Y-PSNR/SSIM of a network over a dataset's pairs (mean of per-image values), whole-image inference,
- * PAPER_Y protocol. Shared by validation during training and the reproduction jobs' held-out scores.
+ * PAPER_Y protocol (with '+flip-pad' when `pad` is 'flip' on a windowed net: eval/test-pad.ts). Shared by validation during training and the reproduction jobs' held-out scores.
  */
 import type { Dataset } from '../data/datasets';
 import { createImage, imageToTensor, quantizeUnit } from '../data/image';
 import { PAPER_Y, scorePair } from '../metrics/protocol';
 import type { SRNet } from '../models/types';
-import { upscaleTiledData } from './tiled';
+import { type TestPad, padProtocolId, upscaleWithPad } from './test-pad';
+import type { upscaleTiledData } from './tiled';
 
 export type DatasetScore = { readonly psnr: number; readonly ssim: number; readonly images: number; readonly protocol: string };
 
 /** Leaves no tensors behind; `limit` scores only the first N pairs. */
-export async function scoreDataset(net: SRNet, dataset: Dataset, limit?: number | null): Promise<DatasetScore> {
+export async function scoreDataset(net: SRNet, dataset: Dataset, limit?: number | null, pad: TestPad = 'reflect'): Promise<DatasetScore> {
   const pairs = limit ? dataset.pairs.slice(0, limit) : dataset.pairs;
   let psnr = 0;
   let ssim = 0;
@@ -20,7 +21,7 @@ export async function scoreDataset(net: SRNet, dataset: Dataset, limit?: number 
     const x = imageToTensor(lr);
     let y: Awaited<ReturnType<typeof upscaleTiledData>>;
     try {
-      y = await upscaleTiledData(net, x, { tile: 0 });
+      y = await upscaleWithPad(net, x, pad, { tile: 0 });
     } finally {
       x.dispose();
     }
@@ -29,5 +30,5 @@ export async function scoreDataset(net: SRNet, dataset: Dataset, limit?: number 
     ssim += s.ssim;
   }
   const n = Math.max(1, pairs.length);
-  return { psnr: psnr / n, ssim: ssim / n, images: pairs.length, protocol: PAPER_Y.id };
+  return { psnr: psnr / n, ssim: ssim / n, images: pairs.length, protocol: padProtocolId(PAPER_Y.id, pad, net.arch) };
 }

@@ -66,6 +66,8 @@ export interface ArchSpec<C extends ArchConfig = ArchConfig> {
   exportGraph(g: GraphBuilder, x: SymT, cfg: C, scale: number): SymT;
   /** Tiled evaluation: tile sides must be multiples of this (SwinIR: its window), 1 otherwise. */
   tileMultiple(cfg: C): number;
+  /** true: the net supports stochastic depth in training (SRNet.setDropPath; TrainConfig.dropPath). Default none. */
+  readonly dropPath?: boolean;
   /**
    * The smallest tile overlap (LR pixels) for which tiled output equals untiled, or null when none is exact
    * (global pooling, attention).

@@ -6,6 +6,8 @@
  * Inputs whose height/width are not multiples of the window size are padded bottom/right with BasicSR's
  * reflect convention (`padLrForWindow`) and the output is cropped back to (H*s, W*s). Taps are cropped to the
  * unpadded LR size too, so teacher and student taps line up whatever the padding.
+ * Training forwards can use stochastic depth (layers/drop-path.ts, BasicSR's drop_path_rate) once `setDropPath`
+ * gives a context; without one (the default, and always at inference) the net is deterministic.
  * Taps: 'head' (conv_first output), 'body.{k}' (output of RSTB k, before the final norm), 'body.out'
  * (conv_after_body + long skip).
  */
@@ -21,6 +23,7 @@ import { assembleNet } from './layers/assemble';
 import type { ConvWeights, LinearWeights, NormWeights } from './layers/param-builder';
 import { pixelShuffle } from './layers/pixel-shuffle';
 import { cropTo, padAmount, reflectPadToMultiple } from './layers/reflect-pad';
+import { type DropPathContext, dropPath, dropPathRates, keepMask } from './layers/drop-path';
 import { relativePositionOneHot } from './layers/relative-position';
 import { roll } from './layers/roll';
 import { shiftWindowMask } from './layers/shift-mask';
@@ -50,7 +53,10 @@ export function swinShift(windowSize: number): number {
   return Math.floor(windowSize / 2);
 }
 
-function swinLayer(
+/** Keep decisions of one Swin block's two residual branches (layers/drop-path.ts); null: no drop path. */
+export type BlockDrop = { readonly prob: number; readonly attn: Float32Array; readonly mlp: Float32Array } | null;
+
+export function swinLayer(
   x: tf.Tensor4D,
   p: SwinLayer,
   heads: number,
@@ -58,6 +64,7 @@ function swinLayer(
   shift: number,
   relOneHot: tf.Tensor2D,
   mask: tf.Tensor3D | null,
+  drop: BlockDrop = null,
 ): tf.Tensor4D {
   const [b, h, w] = x.shape;
   let y = layerNorm(x, p.norm1);
@@ -65,8 +72,10 @@ function swinLayer(
   const win = windowAttention(windowPartition(y, ws), p.attn, heads, relOneHot, shift > 0 ? mask : null);
   y = windowMerge(win, ws, b, h, w);
   if (shift > 0) y = roll(roll(y, shift, 1), shift, 2);
-  const x1 = tf.add<tf.Tensor4D>(x, y);
-  return tf.add(x1, linear(gelu(linear(layerNorm(x1, p.norm2), p.fc1)), p.fc2));
+  // BasicSR: x = shortcut + drop_path(x); x = x + drop_path(mlp(norm2(x)))
+  const x1 = tf.add<tf.Tensor4D>(x, dropPath(y, drop?.attn ?? null, drop?.prob ?? 0));
+  const m = linear(gelu(linear(layerNorm(x1, p.norm2), p.fc1)), p.fc2);
+  return tf.add(x1, dropPath(m, drop?.mlp ?? null, drop?.prob ?? 0));
 }
 
 /** Builds a SwinIR with fresh weights drawn from `rng` (validate `cfg` first: see build.ts). */
@@ -109,6 +118,10 @@ export function buildSwinIR(cfg: SwinIRConfig, scale: Scale, rng: Rng): SRNet {
       tail = (r) => pixelShuffle(conv2dBias(r, direct), scale);
     }
     const relOneHotValues = relativePositionOneHot(ws);
+    const totalBlocks = cfg.depths.reduce((a, b) => a + b, 0);
+    let dropCtx: DropPathContext | null = null;
+    let dropRates: number[] = [];
+    let dropCalls = 0;
     // Mask values per padded feature size (plain arrays, not tensors: they survive any caller's tidy).
     const maskCache = new Map<string, Float32Array>();
     const maskValues = (hp: number, wp: number): Float32Array => {
@@ -137,10 +150,18 @@ export function buildSwinIR(cfg: SwinIRConfig, scale: Scale, rng: Rng): SRNet {
         const s = conv2dBias(subtractMean(xp, IMG_RANGE), convFirst);
         tap('head', () => cropTo(s, h, w));
         let x = layerNorm(s, patchNorm);
+        const ctx = dropCtx;
+        const call = ctx ? dropCalls++ : 0;
+        const batch = lr.shape[0];
+        let block = 0;
         rstbs.forEach((rstb, k) => {
           let y = x;
           rstb.layers.forEach((layer, d) => {
-            y = swinLayer(y, layer, rstb.heads, ws, d % 2 === 1 ? shift : 0, relOneHot, mask);
+            const prob = ctx ? dropRates[block] : 0;
+            const drop: BlockDrop = ctx && prob > 0
+              ? { prob, attn: keepMask(ctx, call, block, 0, batch, prob), mlp: keepMask(ctx, call, block, 1, batch, prob) } : null;
+            y = swinLayer(y, layer, rstb.heads, ws, d % 2 === 1 ? shift : 0, relOneHot, mask, drop);
+            block++;
           });
           x = tf.add<tf.Tensor4D>(conv2dBias(y, rstb.conv), x);
           tap(`body.${k}`, () => cropTo(x, h, w));
@@ -150,6 +171,12 @@ export function buildSwinIR(cfg: SwinIRConfig, scale: Scale, rng: Rng): SRNet {
         return cropTo(addMean(tail(r), IMG_RANGE), h * scale, w * scale);
       },
       release: () => maskCache.clear(),
+      setDropPath(c) {
+        if (c !== null && !(c.rate >= 0 && c.rate < 1)) throw new Error(`drop path rate must be in [0, 1) (got ${c.rate})`);
+        dropCtx = c !== null && c.rate > 0 ? c : null;
+        dropRates = dropCtx ? dropPathRates(dropCtx.rate, totalBlocks) : [];
+        dropCalls = 0;
+      },
     };
   });
 }

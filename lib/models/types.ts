@@ -1,5 +1,6 @@
 import type * as tf from '@tensorflow/tfjs';
 import type { Scale, TapName } from '../types';
+import type { DropPathContext } from './layers/drop-path';
 
 /** Backbone hyper-parameters: plain JSON. */
 export type ArchConfig = EdsrConfig | RcanConfig | SwinIRConfig;
@@ -47,5 +48,10 @@ export interface SRNet {
   readonly params: ReadonlyMap<string, tf.Variable>;
   /** Runs the network; `taps` selects which intermediate features to return. Call inside tidy. */
   forward(lr: tf.Tensor4D, opts?: { readonly taps?: readonly TapName[] }): ForwardResult;
+  /**
+   * Nets with stochastic depth only (SwinIR): forwards after this call drop paths under the given training
+   * context (models/layers/drop-path.ts) until it is called with null (inference, the default).
+   */
+  setDropPath?(ctx: DropPathContext | null): void;
   dispose(): void;
 }

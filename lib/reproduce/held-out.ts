@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { openDataset, type Dataset } from '../data/datasets';
 import { BENCHMARK_SETS, resolveSetDir } from '../eval/evaluate';
 import { scoreDataset } from '../eval/score-dataset';
+import type { TestPad } from '../eval/test-pad';
 import type { SRNet } from '../models/types';
 import type { Scale } from '../types';
 import { folderHeldOut, jobDataLayout } from './job-data';
@@ -60,9 +61,9 @@ export function heldOutSets(opts: HeldOutOptions): HeldOutSet[] {
   return out;
 }
 
-/** Mean PSNR/SSIM per held-out set (mean of per-image values). Leaves no tensors behind. */
-export async function scoreHeldOut(net: SRNet, sets: readonly HeldOutSet[], limit?: number | null): Promise<HeldOutScore[]> {
+/** Mean PSNR/SSIM per held-out set (mean of per-image values); `pad`: eval/test-pad.ts. Leaves no tensors behind. */
+export async function scoreHeldOut(net: SRNet, sets: readonly HeldOutSet[], limit?: number | null, pad: TestPad = 'reflect'): Promise<HeldOutScore[]> {
   const out: HeldOutScore[] = [];
-  for (const { name, dataset } of sets) out.push({ set: name, ...(await scoreDataset(net, dataset, limit)) });
+  for (const { name, dataset } of sets) out.push({ set: name, ...(await scoreDataset(net, dataset, limit, pad)) });
   return out;
 }

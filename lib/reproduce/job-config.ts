@@ -6,7 +6,8 @@
  *   'smoke' keep their preset's small EDSR pair and use equally small RCAN / SwinIR pairs (BACKBONES_SMALL) so
  *   heterogeneous and RCAN/SwinIR jobs run on a CPU.
  * - Data: no root = the preset's data (synthetic for quick/smoke); with a root, DIV2K under it for training and
- *   Set5 (under the same root) for the in-training validation; with a folder of photos, those (job-data.ts).
+ *   Set5 (under the same root) for the in-training validation, on the paper preset every one of Set5, Set14, B100,
+ *   Urban100 and DIV2K-val found there ('present', as DUKD's released configs); with a folder of photos, those (job-data.ts).
  * - Method weights follow the student's backbone and the scale (trainPreset -> defaultMethodConfig).
  */
 import * as fs from 'node:fs';
@@ -18,6 +19,7 @@ import type { DeepPartial, TrainConfig } from '../config/train';
 import type { MethodKind, MethodPresetName } from '../distill/config';
 import type { ArchConfig } from '../models/types';
 import { ZOO } from '../models/zoo';
+import { PRESENT_VAL_SETS } from '../train/validate';
 import type { Scale } from '../types';
 import { jobDataLayout } from './job-data';
 
@@ -92,7 +94,7 @@ export function dataOverrides(preset: PresetName, opts: JobDataOptions): DeepPar
   const layout = jobDataLayout(opts.data);
   if (layout.kind === 'div2k' && opts.data) {
     out.data = { kind: 'div2k', root: opts.data };
-    out.val = { sets: ['Set5'], root: opts.data, limit: base.val.limit };
+    out.val = { sets: preset === 'paper' ? [PRESENT_VAL_SETS] : ['Set5'], root: opts.data, limit: base.val.limit };
   } else if (layout.kind === 'folder') {
     out.data = { kind: 'folder', root: layout.root, limit: layout.train };
     const set5 = ['Set5', path.join('benchmark', 'Set5')].some((d) => fs.existsSync(path.join(layout.benchmarkRoot, d)));

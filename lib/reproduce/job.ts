@@ -16,6 +16,7 @@ import { buildModel } from '../models/build';
 import { WARM_START_MODES, type TrainConfig, type WarmStartMode } from '../config/train';
 import type { ArchConfig } from '../models/types';
 import { PAPER_Y } from '../metrics/protocol';
+import type { TestPad } from '../eval/test-pad';
 import { loadTeacherWeights } from '../train/distill-task';
 import type { TrainProgressEvent } from '../train/progress';
 import type { Scale } from '../types';
@@ -136,6 +137,8 @@ export interface JobOptions {
   readonly warmStart?: WarmStartChoice;
   /** Teacher weights for the x2 runs a warm start needs (default: trained like any teacher). */
   readonly teacherWeightsX2?: string | null;
+  /** Test-time padding of SwinIR nets on the held-out sets (eval/test-pad.ts); default 'reflect' (BasicSR). */
+  readonly pad?: TestPad;
   /** Train and score only these rows (ids as in the table; default all): one scheduler job per row. */
   readonly onlyRows?: readonly string[] | null;
   /** Train every row once per seed (default: the preset's seed alone, i.e. the runs of a job without seeds). */
@@ -230,7 +233,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
       const net = buildModel(info.arch, opts.scale, { seed: 0 });
       try {
         loadTeacherWeights(net, info.weights);
-        if (scoreTeachers) teacherScores.set(key, await scoreHeldOut(net, sets));
+        if (scoreTeachers) teacherScores.set(key, await scoreHeldOut(net, sets, null, opts.pad));
         if (!agreementOn) continue;
         const patchSizeLr = rowConfig(opts.preset, { scale: opts.scale, method: 'scratch', pair: rows[0].pair, teacherWeights: null, data: opts.data }).data.patchSizeLr;
         probes.set(key, await AgreementProbe.create(net, { train: trainSet, patchSizeLr, heldOut: sets, limit: opts.data ? 20 : null }));
@@ -282,7 +285,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
       },
     });
     try {
-      const scores = await scoreHeldOut(run.student, sets);
+      const scores = await scoreHeldOut(run.student, sets, null, opts.pad);
       for (const s of scores) {
         // a held-out set the paper has no column for (synthetic, a folder's photos) sits beside syntheticPaperSet
         const paperSet = (PAPER_SETS as readonly string[]).includes(s.set) ? s.set : opts.syntheticPaperSet;
@@ -305,17 +308,18 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
     }
   }
   return {
-    job, title, paperSource: opts.paperSource, preset: opts.preset, scale: opts.scale, protocol: PAPER_Y.id, data: opts.data ? path.resolve(opts.data) : 'synthetic',
+    job, title, paperSource: opts.paperSource, preset: opts.preset, scale: opts.scale,
+    protocol: out.some((r) => r.protocol !== PAPER_Y.id) ? `${PAPER_Y.id}+flip-pad (SwinIR rows)` : PAPER_Y.id, data: opts.data ? path.resolve(opts.data) : 'synthetic',
     teachers: [...teachers.entries()].map(([key, info]) => ({ ...info, heldOut: teacherScores.get(key) ?? null })), seeds, rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
   };
 }
 
 /** The part of JobOptions every reproduce* job forwards unchanged from its options. */
 export function forwardedJobOptions(opts: ReproduceOptions, scale: Scale): Pick<JobOptions,
-  'preset' | 'scale' | 'data' | 'teacherWeights' | 'runsDir' | 'workers' | 'agreement' | 'warmStart' | 'teacherWeightsX2' | 'onlyRows' | 'seeds' | 'steps' | 'scoreTeacher' | 'onEvent' | 'log'> {
+  'preset' | 'scale' | 'data' | 'teacherWeights' | 'runsDir' | 'workers' | 'agreement' | 'warmStart' | 'teacherWeightsX2' | 'pad' | 'onlyRows' | 'seeds' | 'steps' | 'scoreTeacher' | 'onEvent' | 'log'> {
   return {
     preset: opts.preset, scale, data: opts.data, teacherWeights: opts.teacherWeights, runsDir: opts.runsDir, workers: opts.workers,
-    agreement: opts.agreement, warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, onlyRows: opts.onlyRows, seeds: opts.seeds, steps: opts.steps, scoreTeacher: opts.scoreTeacher,
+    agreement: opts.agreement, warmStart: opts.warmStart, teacherWeightsX2: opts.teacherWeightsX2, pad: opts.pad, onlyRows: opts.onlyRows, seeds: opts.seeds, steps: opts.steps, scoreTeacher: opts.scoreTeacher,
     onEvent: opts.onProgress, log: opts.log,
   };
 }
@@ -339,6 +343,8 @@ export interface ReproduceOptions {
   readonly warmStart?: WarmStartChoice;
   /** Teacher weights for those x2 runs (default: trained like the x4 teacher). */
   readonly teacherWeightsX2?: string | null;
+  /** Test-time padding of SwinIR nets: 'reflect' (default, BasicSR) or 'flip' (SwinIR's test script); eval/test-pad.ts. */
+  readonly pad?: TestPad;
   /** Only these rows (table row ids); see JobOptions.onlyRows. */
   readonly onlyRows?: readonly string[] | null;
   /** Seeds every row is trained with (default: the preset's seed, 0); see seeds.ts. */

@@ -18,7 +18,7 @@ import { loadPretrained } from '../io/pretrained';
 import { buildModel } from '../models/build';
 import type { SRNet } from '../models/types';
 import type { ShareInfo, TaskConfig, TermsCall, TrainTask } from '../parallel/task';
-import { warmStartStudent } from './warm-start';
+import { warmStartSets, warmStartStudent } from './warm-start';
 
 export type DistillTaskConfig = {
   readonly train: TrainConfig;
@@ -49,6 +49,20 @@ function stepContext(context: TaskConfig, share: { sampleOffset: number; batchSi
   return { step, seed: s, sampleOffset: share.sampleOffset, batchSizeTotal: share.batchSizeTotal };
 }
 
+/**
+ * Runs `f` with stochastic depth on `net` (SwinIR; models/layers/drop-path.ts) for one phase of one step, keyed by
+ * seed, step, phase and global sample index (nothing to checkpoint); the net is back to inference mode after.
+ */
+function withDropPath<T>(net: SRNet | null, rate: number, ctx: StepContext, phase: number, f: () => T): T {
+  if (net === null || rate === 0 || !net.setDropPath) return f();
+  net.setDropPath({ rate, seed: ctx.seed, step: ctx.step, phase, sampleOffset: ctx.sampleOffset });
+  try {
+    return f();
+  } finally {
+    net.setDropPath(null);
+  }
+}
+
 export async function createTask(config: TaskConfig): Promise<TrainTask> {
   const { train: cfg, teacherWeights, studentInit } = config as unknown as DistillTaskConfig;
   if (typeof cfg !== 'object' || cfg === null) throw new Error('distill task: config.train must be a TrainConfig');
@@ -57,7 +71,7 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
   let teacher: SRNet | null = null;
   try {
     // Same file, same rule in every worker: identical weights (the pool's EMA starts from them too).
-    if (studentInit) warmStartStudent(student, studentInit);
+    if (studentInit) warmStartStudent(student, studentInit, warmStartSets(studentInit.mode).student);
     if (method.requiresTeacher) {
       if (cfg.teacher === null) throw new Error(`method '${method.id}' needs a teacher (config.teacher is null)`);
       teacher = buildModel(cfg.teacher, cfg.scale, { seed: teacherSeed(cfg.seed) });
@@ -89,16 +103,25 @@ export async function createTask(config: TaskConfig): Promise<TrainTask> {
     stateVariables: method.stateVariables ? method.stateVariables() : [],
     wholeBatch: method.wholeBatch === true,
     prepare(inputs: Record<string, tf.Tensor>, share: ShareInfo): tf.TensorContainer {
-      return method.prepare(batchOf(inputs), nets, stepContext(share.context, share, cfg.seed), share.whole ? batchOf(share.whole) : undefined);
+      const ctx = stepContext(share.context, share, cfg.seed);
+      // teacher targets: stochastic only when dropPath.teacher > 0 (the released code's training-mode teacher)
+      return withDropPath(teacher, cfg.dropPath?.teacher ?? 0, ctx, 0,
+        () => method.prepare(batchOf(inputs), nets, ctx, share.whole ? batchOf(share.whole) : undefined));
     },
     stats: stats
-      ? (inputs: Record<string, tf.Tensor>, call: TermsCall) => stats(nets, batchOf(inputs), call.prep as tf.TensorContainer, stepContext(call.context, call, cfg.seed))
+      ? (inputs: Record<string, tf.Tensor>, call: TermsCall) => {
+        const ctx = stepContext(call.context, call, cfg.seed);
+        // the same draws as the terms of this phase (the call counter restarts), so totals match the terms' forwards
+        return withDropPath(student, cfg.dropPath?.student ?? 0, ctx, 1 + (call.group ?? 0),
+          () => stats(nets, batchOf(inputs), call.prep as tf.TensorContainer, ctx));
+      }
       : undefined,
     terms(inputs: Record<string, tf.Tensor>, call?: TermsCall): Record<string, tf.Scalar> {
       if (!call) throw new Error('distill task: terms needs the step call info (use DataParallelTrainer.step)');
-      return method.terms(nets, batchOf(inputs), call.prep as tf.TensorContainer, {
-        ...(call.group === undefined ? {} : { group: call.group }), ...(call.totals ? { totals: call.totals } : {}),
-      });
+      return withDropPath(student, cfg.dropPath?.student ?? 0, stepContext(call.context, call, cfg.seed), 1 + (call.group ?? 0),
+        () => method.terms(nets, batchOf(inputs), call.prep as tf.TensorContainer, {
+          ...(call.group === undefined ? {} : { group: call.group }), ...(call.totals ? { totals: call.totals } : {}),
+        }));
     },
     afterStep(context: TaskConfig, ema: readonly tf.Variable[] | null): void {
       if (!method.afterStep) return;

@@ -28,6 +28,8 @@ export interface RunResults {
   readonly workers: number;
   /** Final EMA student (kit model format), relative to the run dir; null until the run completes. */
   readonly model: string | null;
+  /** Final raw (non-EMA) student, for BasicSR-style warm starts; absent in runs stored before it was kept, null without EMA. */
+  readonly modelRaw?: string | null;
 }
 
 export class Run {

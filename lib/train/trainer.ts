@@ -9,7 +9,7 @@
  *   DUKD code's 'twoStepAccumulate' runs the method's term groups as phases of one step.
  * - Run directory `runs/<yyyymmdd>-<method>-<arch>x<scale>-<hash8>/`: config.json, env.json, log.jsonl (every
  *   term, lr, steps/s, live tensor counts main + workers), ckpt/step-<n>/ (checkpoint.ts), results.json and,
- *   once complete, model/ (the EMA student in the kit's model format).
+ *   once complete, model/ (the EMA student in the kit's model format) and, with an EMA, model-raw/ (the raw weights).
  * - Validation every `evalEverySteps` and at the end, with the EMA weights, on `val.sets` (validate.ts).
  * - `resume: 'latest'` (default) continues the newest checkpoint of the run with the same config hash; the
  *   resumed trajectory equals the uninterrupted one bit for bit. A run directory whose config differs in a
@@ -26,7 +26,7 @@ import { configHash, runId as makeRunId, runIdSuffix, trajectoryPart } from '../
 import { assertTrainConfig } from '../config/resolve';
 import { type StudentInitConfig, type TrainConfig, upgradeStoredConfig } from '../config/train';
 import { acquireRunLock } from './run-lock';
-import { formatWarmStart, warmStartStudent } from './warm-start';
+import { formatWarmStart, RAW_MODEL_DIR, warmStartSets, warmStartStudent, type WeightSet } from './warm-start';
 import { describeBackend, initBackend } from '../backend/index';
 import { BatchStream } from '../data/batches';
 import { defaultDataRoot, openDataset, type Dataset } from '../data/datasets';
@@ -44,7 +44,7 @@ import { resolveWeightsSource } from '../io/weights-source';
 import { terminalProgress, type TrainProgressEvent } from './progress';
 import { Run, type RunResults, type ValRecord } from './run';
 import { learningRateAt } from './schedule';
-import { checkValSets, validate, type ValSetResult } from './validate';
+import { checkValSets, PRESENT_VAL_SETS, validate, type ValSetResult } from './validate';
 
 export type { TrainProgressEvent } from './progress';
 
@@ -196,20 +196,28 @@ function openRunDir(cfg: TrainConfig, options: TrainOptions, say: (line: string)
 
 /**
  * The student warm start to hand to the engine (absolute path), checked once here with clear errors before
- * any replica starts; null when none is configured or when resuming (the checkpoint has the weights).
+ * any replica starts; null when none is configured or when resuming (the checkpoint has the weights). `ema`:
+ * the EMA copy's starting weights (student parameter order) when the mode loads a separate set into it
+ * (warm-start.ts `warmStartSets`: 'all-matching' as BasicSR) and the run keeps an EMA; else null.
  */
-function checkedStudentInit(cfg: TrainConfig, resuming: boolean, run: OpenedRun, say: (line: string) => void): StudentInitConfig | null {
+function checkedStudentInit(cfg: TrainConfig, resuming: boolean, run: OpenedRun, say: (line: string) => void): { init: StudentInitConfig; ema: Float32Array[] | null } | null {
   if (!cfg.studentInit || resuming) return null;
   const init: StudentInitConfig = { ...cfg.studentInit, weights: path.resolve(cfg.studentInit.weights) };
-  const probe = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
-  try {
-    const report = warmStartStudent(probe, init);
-    say(formatWarmStart(report));
-    run.logLine({ event: 'studentInit', file: report.file, mode: init.mode, loaded: report.loaded.length, kept: report.kept });
-  } finally {
-    probe.dispose();
-  }
-  return init;
+  const sets = warmStartSets(init.mode);
+  const load = (set: WeightSet): Float32Array[] => {
+    const probe = buildModel(cfg.student, cfg.scale, { seed: cfg.seed });
+    try {
+      const report = warmStartStudent(probe, init, set);
+      say(formatWarmStart(report));
+      run.logLine({ event: 'studentInit', file: report.file, mode: init.mode, set, note: report.note, loaded: report.loaded.length, kept: report.kept });
+      return Array.from(probe.params.values(), (v) => Float32Array.from(v.dataSync() as Float32Array));
+    } finally {
+      probe.dispose();
+    }
+  };
+  load(sets.student);
+  const ema = sets.ema !== null && cfg.emaDecay > 0 ? load(sets.ema) : null;
+  return { init, ema };
 }
 
 /** Starts the engine of `kind` on the run's task. */
@@ -271,14 +279,17 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
   const workers = workerCount(kind, cfg, options);
   if (method.requiresTeacher && cfg.teacherWeights === null) say('warning: teacherWeights is null, the teacher keeps its random initialisation (fine for smoke tests only)');
   const teacherWeights = cfg.teacherWeights === null ? null : resolveWeightsSource(cfg.teacherWeights).path;
-  const studentInit = checkedStudentInit(cfg, ckpt !== null, run, say);
-  checkValSets(cfg);
+  const warm = checkedStudentInit(cfg, ckpt !== null, run, say);
+  const studentInit = warm?.init ?? null;
+  const valSets = checkValSets(cfg);
+  if (cfg.val.sets.includes(PRESENT_VAL_SETS)) say(`validation sets present under the data root: ${valSets.length ? valSets.join(', ') : 'none (no validation)'}`);
   const dataset = openTrainDataset(cfg);
   const stream = new BatchStream(dataset, { batchSize: cfg.data.batchSize, patchSizeLr: cfg.data.patchSizeLr, seed: cfg.seed, augment: cfg.data.augment },
     ckpt?.state.stream);
   let engine: StepEngine;
   try {
     engine = await startEngine(kind, cfg, { train: cfg, teacherWeights, studentInit }, workers, quiet);
+    if (warm?.ema && engine.emaDecay !== null) await engine.setEmaWeights(warm.ema); // BasicSR: params_ema into net_g_ema
   } catch (err) {
     stream.close();
     throw err;
@@ -313,9 +324,9 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
 
     const setStudentToEval = async (): Promise<void> => setNetWeights(student, await (engine.emaDecay !== null ? engine.getEmaWeights() : engine.getWeights()));
     const runValidation = async (): Promise<void> => {
-      if (cfg.val.sets.length === 0) return;
+      if (valSets.length === 0) return;
       await setStudentToEval();
-      const sets = await validate(student, cfg);
+      const sets = await validate(student, cfg, valSets);
       val.push({ step, sets });
       const head = sets[0];
       if (head && (best === null || head.psnr > best.psnr)) best = { step, set: head.set, psnr: head.psnr, ssim: head.ssim };
@@ -409,8 +420,15 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     }
     if (status === 'completed' && (val.length === 0 || val[val.length - 1].step !== step)) await runValidation();
     if (lastCkptStep !== step) await checkpoint();
-    await setStudentToEval();
     let model: string | null = null;
+    let modelRaw: string | null = null;
+    if (status === 'completed' && engine.emaDecay !== null) {
+      // the raw weights too (BasicSR saves 'params' beside 'params_ema'): an x4 'all-matching' warm start takes both
+      setNetWeights(student, await engine.getWeights());
+      await saveModel(student, path.join(dir, RAW_MODEL_DIR), { extra: { runId: id, step, ema: false, configHash: hash } });
+      modelRaw = RAW_MODEL_DIR;
+    }
+    await setStudentToEval();
     if (status === 'completed') {
       await saveModel(student, path.join(dir, 'model'), { extra: { runId: id, step, ema: engine.emaDecay !== null, configHash: hash } });
       model = 'model';
@@ -418,7 +436,7 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     elapsedBefore = elapsed();
     const results: RunResults = {
       runId: id, status, configHash: hash, formula, step, totalSteps, finalTerms: lastTerms, val, best,
-      elapsedSec: elapsedBefore, workers, model,
+      elapsedSec: elapsedBefore, workers, model, modelRaw,
     };
     fs.writeFileSync(path.join(dir, 'results.json'), JSON.stringify(results, null, 1) + '\n');
     run.logLine({ event: status === 'completed' ? 'end' : 'stopped', step, elapsedSec: results.elapsedSec });

@@ -22,6 +22,7 @@ import { defaultScale } from '../../reproduce/teacher';
 import { conclusions } from '../../reproduce/claims';
 import { agreementStats, formatMeanSd, hasSeedSpread } from '../../reproduce/seed-table';
 import { parseSeedList } from '../../reproduce/seeds';
+import { parseTestPad, type TestPad } from '../../eval/test-pad';
 
 const JOBS = ['ablation', 'main', 'heterogeneous'] as const;
 export type JobName = (typeof JOBS)[number];
@@ -102,6 +103,12 @@ export function parseReproduceArgs(args: ParsedArgs): ReproduceArgs {
   if (!(WARM_START_CHOICES as readonly string[]).includes(warmStart)) {
     throw new UsageError(`--warm-start must be one of ${WARM_START_CHOICES.join(', ')} (got '${warmStart}')`);
   }
+  let pad: TestPad;
+  try {
+    pad = parseTestPad(stringArg(args, 'pad', 'reflect'), '--pad');
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
   let seeds: number[] | null = null;
   if (typeof args.values.seeds === 'string') {
     try {
@@ -118,7 +125,7 @@ export function parseReproduceArgs(args: ParsedArgs): ReproduceArgs {
     report: !args.values['no-report'],
     options: {
       preset: preset as PresetName, scale, workers, steps, seeds, backbone: backbone as ArchName,
-      data: text('data'), teacherWeights, warmStart: warmStart as WarmStartChoice, teacherWeightsX2: text('teacher-weights-x2'),
+      data: text('data'), teacherWeights, warmStart: warmStart as WarmStartChoice, teacherWeightsX2: text('teacher-weights-x2'), pad,
       onlyRows: text('rows')?.split(',').map((x) => x.trim()).filter(Boolean) ?? null,
       runsDir: text('runs-dir') ?? undefined,
       agreement: !args.values['no-agreement'],
@@ -157,7 +164,7 @@ export const REPRODUCE_OPTIONS: Command['options'] = {
   preset: { type: 'string' }, data: { type: 'string' }, 'teacher-weights': { type: 'string' }, scale: { type: 'string' },
   'warm-start': { type: 'string' }, 'teacher-weights-x2': { type: 'string' }, rows: { type: 'string' }, seeds: { type: 'string' },
   steps: { type: 'string' }, backbone: { type: 'string' }, workers: { type: 'string' }, 'runs-dir': { type: 'string' },
-  'no-agreement': { type: 'boolean' }, 'no-report': { type: 'boolean' },
+  'no-agreement': { type: 'boolean' }, 'no-report': { type: 'boolean' }, pad: { type: 'string' },
 };
 
 export const reproduceCommand: Command = {
@@ -177,6 +184,8 @@ export const reproduceCommand: Command = {
     '  --warm-start W    x4 students start from the x2 run of the same method (as DUKD code does; trained first, cached):',
     '                    auto (default: paper preset, EDSR) | off | all-but-upsampler | all-matching (DUKD code)',
     '  --teacher-weights-x2 FILE  teacher weights for those x2 runs (default: trained)',
+    '  --pad reflect|flip  SwinIR test-time padding: reflect (default, BasicSR) or flip (SwinIR\'s main_test_swinir.py,',
+    '                    how the SwinIR teachers\' published numbers were made); flip rows read paper-y+flip-pad',
     '  --rows a,b        only these table rows (ids as in the table). Side-by-side jobs (one per row, any scheduler)',
     '                    share the runs dir: a run another process is training is waited for, not trained twice;',
     '                    a last run without --rows then only reads the cached runs and writes the full report',

@@ -11,7 +11,8 @@ import { initBackend } from '../../backend/index';
 import { assertBackboneKernels } from '../../backend/kernel-check';
 import { readImage, writePng } from '../../data/decode';
 import { createImage, imageToTensor, quantizeUnit } from '../../data/image';
-import { DEFAULT_OVERLAP, DEFAULT_TILE, defaultOverlap, planTiles, upscaleTiledData } from '../../eval/tiled';
+import { DEFAULT_OVERLAP, DEFAULT_TILE, defaultOverlap, planTiles, type upscaleTiledData } from '../../eval/tiled';
+import { padMultiple, parseTestPad, type TestPad, testPadSize, upscaleWithPad } from '../../eval/test-pad';
 import { inferArchFromCheckpoint, loadPretrained } from '../../io/pretrained';
 import { loadModel, MODEL_JSON } from '../../io/model-file';
 import { IMAGE_EXTENSIONS, listImages } from '../../metrics/score-folder';
@@ -72,24 +73,24 @@ export type UpscaledFile = {
   seconds: number;
 };
 
-/** Reads, upscales (tiled) and writes one image; `onTile` sees (done, total) windows. */
+/** Reads, upscales (tiled; `pad`: eval/test-pad.ts) and writes one image; `onTile` sees (done, total) windows. */
 export async function upscaleFile(
   net: SRNet,
   input: string,
   output: string,
-  opts: { readonly tile?: number; readonly overlap?: number; onTile?(done: number, total: number): void } = {},
+  opts: { readonly tile?: number; readonly overlap?: number; readonly pad?: TestPad; onTile?(done: number, total: number): void } = {},
 ): Promise<UpscaledFile> {
   const t0 = performance.now();
   const img = await readImage(input);
   const lr = imageToTensor(img);
   let out: Awaited<ReturnType<typeof upscaleTiledData>>;
   try {
-    out = await upscaleTiledData(net, lr, opts);
+    out = await upscaleWithPad(net, lr, opts.pad ?? 'reflect', opts);
   } finally {
     lr.dispose();
   }
   await writePng(output, createImage(out.height, out.width, quantizeUnit(out.data)));
-  const tiles = planTiles(img.height, img.width, net.arch, opts).count;
+  const tiles = planTiles(...testPadSize(img.height, img.width, opts.pad ?? 'reflect', net.arch), net.arch, opts).count;
   return {
     input, output, lr: [img.height, img.width], sr: [out.height, out.width], tiles, seconds: (performance.now() - t0) / 1000,
   };
@@ -99,11 +100,12 @@ export const upscaleCommand: Command = {
   name: 'upscale',
   summary: 'Super-resolve an image or a folder with a model (srkd model directory or PyTorch checkpoint), tiled',
   usage: [
-    '--model FILE --scale S [--tile N] [--overlap N] [--suffix TEXT] [--key NAME] [--json] IN OUT',
+    '--model FILE --scale S [--tile N] [--overlap N] [--pad reflect|flip] [--suffix TEXT] [--key NAME] [--json] IN OUT',
     '  --model FILE    srkd model directory (model.json + weights.bin) or a PyTorch checkpoint (.pth/.pt: EDSR, RCAN, SwinIR)',
     '  --scale S       upscaling factor; must be the model\'s',
     `  --tile N        network input window in LR pixels (default ${DEFAULT_TILE}; 0 = whole image; SwinIR: rounded to its window)`,
     `  --overlap N     context kept around each window, LR pixels (default ${DEFAULT_OVERLAP}, at most a quarter of the tile; see lib/eval/tiled.ts)`,
+    "  --pad P         SwinIR test-time padding: reflect (default, BasicSR) | flip (SwinIR's main_test_swinir.py)",
     '  --suffix TEXT   added to each output name when OUT is a folder (default _x<S>; a trailing x<S> of the input name is dropped)',
     "  --key NAME      checkpoint entry holding the weights, e.g. params_ema (default: auto)",
     '  --json          print a JSON summary on stdout (progress stays on stderr)',
@@ -117,6 +119,7 @@ export const upscaleCommand: Command = {
     overlap: { type: 'string' },
     suffix: { type: 'string' },
     key: { type: 'string' },
+    pad: { type: 'string' },
   },
   allowPositionals: true,
   async run(args) {
@@ -129,6 +132,12 @@ export const upscaleCommand: Command = {
     if (!Number.isInteger(overlap) || overlap < 0) throw new UsageError(`--overlap must be a non-negative integer (got ${overlap})`);
     if (tile > 0 && 2 * overlap >= tile) throw new UsageError(`--overlap must be less than half of --tile (tile ${tile}, overlap ${overlap})`);
     const suffix = stringArg(args, 'suffix', `_x${scale}`);
+    let pad: TestPad;
+    try {
+      pad = parseTestPad(stringArg(args, 'pad', 'reflect'), '--pad');
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
     const key = typeof args.values.key === 'string' ? args.values.key : undefined;
     if (args.positionals.length !== 2) throw new UsageError(`expected IN and OUT (got ${args.positionals.length} positional argument(s))`);
     const [input, output] = args.positionals;
@@ -158,12 +167,12 @@ export const upscaleCommand: Command = {
         throw new UsageError(`--scale ${scale} does not match the model, which is x${model.net.scale} (${model.description})`);
       }
       await assertBackboneKernels(model.net.arch, model.net.scale, { training: false }); // webgpu: fail before any image
-      process.stderr.write(`srkd upscale: ${model.description}\n`);
+      process.stderr.write(`srkd upscale: ${model.description}, ${pad} padding${padMultiple(model.net.arch) === null ? ' (no windows: none applied)' : ''}\n`);
       for (const [i, job] of jobs.entries()) {
         const label = jobs.length > 1 ? `[${i + 1}/${jobs.length}] ${path.basename(job.input)}` : path.basename(job.input);
         let bar: ReturnType<typeof createProgress> | null = null;
         const r = await upscaleFile(model.net, job.input, job.output, {
-          tile, overlap,
+          tile, overlap, pad,
           onTile: (n, total) => {
             if (n === 0) bar = createProgress({ total, label, unit: 'tiles' });
             else bar?.tick(1);
@@ -177,7 +186,7 @@ export const upscaleCommand: Command = {
       model.net.dispose();
     }
     if (json) {
-      process.stdout.write(JSON.stringify({ model: { file: model.file, source: model.source, arch: model.net.arch, scale }, tile, overlap, files: done }, null, 2) + '\n');
+      process.stdout.write(JSON.stringify({ model: { file: model.file, source: model.source, arch: model.net.arch, scale }, tile, overlap, pad, files: done }, null, 2) + '\n');
     }
     return 0;
   },

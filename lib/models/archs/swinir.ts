@@ -94,6 +94,8 @@ export const SWINIR: ArchSpec<SwinIRConfig> = {
   },
   exportGraph: swinirGraph,
   tileMultiple: (cfg) => cfg.windowSize,
+  // BasicSR's SwinIR: drop_path_rate 0.1 by default, linear over the blocks (models/layers/drop-path.ts)
+  dropPath: true,
   exactOverlap: () => null,
   dukdDefaults: () => ({ recWeight: 5, kdWeight: 1, zoomOut: false, invAug: true, tiles: 1 }),
   augkdZoomOut: false,

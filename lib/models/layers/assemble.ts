@@ -6,6 +6,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Scale, TapName } from '../../types';
 import type { Rng } from '../../util/rng';
 import type { ArchConfig, ForwardResult, SRNet } from '../types';
+import type { DropPathContext } from './drop-path';
 import { ParamBuilder } from './param-builder';
 import { selectTaps } from './taps';
 
@@ -20,6 +21,8 @@ export interface NetParts {
   run(lr: tf.Tensor4D, tap: TapRecorder): tf.Tensor4D;
   /** Extra clean-up beyond the weights (caches). */
   release?(): void;
+  /** Nets with stochastic depth (SwinIR): training context, or null for inference (see SRNet.setDropPath). */
+  setDropPath?(ctx: DropPathContext | null): void;
 }
 
 export function assembleNet(rng: Rng, build: (pb: ParamBuilder) => NetParts): SRNet {
@@ -48,6 +51,7 @@ export function assembleNet(rng: Rng, build: (pb: ParamBuilder) => NetParts): SR
         return { out, features };
       });
     },
+    ...(parts.setDropPath ? { setDropPath: parts.setDropPath } : {}),
     dispose(): void {
       if (disposed) return;
       disposed = true;

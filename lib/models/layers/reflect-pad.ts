@@ -1,6 +1,6 @@
 /**
  * Padding an LR input to a multiple of the window size, BasicSR `SwinIRModel.test` convention (official SwinIR's
- * test script pads differently; DUKD uses BasicSR):
+ * test script pads differently, eval/test-pad.ts 'flip'; DUKD uses BasicSR):
  * bottom/right only, by (m - H % m) % m rows and likewise columns, 'reflect' mode (mirror without repeating the
  * edge pixel, PyTorch F.pad(..., 'reflect')). The network output is then cropped to (H*s, W*s).
  */
