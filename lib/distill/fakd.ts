@@ -18,14 +18,18 @@ import { type Formula, type MethodSpec, termWeights } from './method-spec';
 
 /**
  * FAKD tap positions. Units are EDSR blocks, RCAN groups, SwinIR RSTBs (ArchSpec.bodyUnits); "after 0 units"
- * is 'head'.
- *  - 'thirds' (default, FAKD code): after floor(n/3) and floor(2n/3) units of the student body (RCAN with
- *    10 groups: after groups 3 and 7, as the FAKD code) plus 'body.out'; the teacher unit is round(k·nT/nS)
- *    (identity when depths match; for SwinIR this mapping is the kit's own choice, no official code exists).
+ * is 'head'. Each network's taps are placed by its own depth, as in the FAKD code (its EDSR splits every body,
+ * teacher and student alike, into thirds: `block_num` in models/edsr.py), so a 16-block student's taps (after 5
+ * and 10 blocks) meet a 32-block teacher's after 10 and 21 blocks; SwinIR follows the same rule over its RSTBs
+ * (no official FAKD SwinIR code exists).
+ *  - 'thirds' (default, FAKD code): after floor(n/3) and floor(2n/3) units (RCAN with 10 groups: after groups
+ *    3 and 7, as the FAKD code) plus 'body.out';
  *  - 'dukd4': DUKD code's list: 'head', after floor(n/3)+1 and floor(2n/3)+1 blocks (EDSR 32: body.10, body.21),
- *    RCAN after groups 3 and 7, plus 'body.out'.
+ *    RCAN after groups 3 and 7, plus 'body.out';
  *  - explicit tap names per network (same length; spatial sizes must match).
- * 'body.out' is conv_after_body plus the global skip.
+ * 'body.out' is conv_after_body plus the global skip in both official codes: each appends the conv_after_body
+ * output to its feature list and then adds the skip in place (`res += x`, FAKD code models/edsr.py and DUKD code
+ * models/fakd_model.py), which changes the listed tensor too.
  */
 export type FakdTaps = 'thirds' | 'dukd4' | { readonly student: readonly TapName[]; readonly teacher: readonly TapName[] };
 
@@ -44,19 +48,19 @@ export interface FakdConfig {
 /** Resolves a FakdTaps spec against the actual student and teacher backbones (see FakdTaps). */
 export function resolveFakdTaps(spec: FakdTaps, student: ArchConfig, teacher: ArchConfig): { student: TapName[]; teacher: TapName[] } {
   if (typeof spec === 'object') return { student: [...spec.student], teacher: [...spec.teacher] };
-  const nS = archSpec(student).bodyUnits(student);
-  const nT = archSpec(teacher).bodyUnits(teacher);
-  const inner = archSpec(student).fakdUnits(student, spec);
-  const units = spec === 'thirds' ? inner : [0, ...inner];
+  const units = (arch: ArchConfig): number[] => {
+    const inner = archSpec(arch).fakdUnits(arch, spec);
+    return spec === 'thirds' ? inner : [0, ...inner];
+  };
   const tapAfter = (u: number, n: number): TapName => {
     const k = Math.max(0, Math.min(u, n));
     return k === 0 ? 'head' : `body.${k - 1}`;
   };
-  const map = (u: number): number => Math.round((u * nT) / nS);
-  return {
-    student: [...units.map((u) => tapAfter(u, nS)), 'body.out'],
-    teacher: [...units.map((u) => tapAfter(map(u), nT)), 'body.out'],
+  const taps = (arch: ArchConfig): TapName[] => {
+    const n = archSpec(arch).bodyUnits(arch);
+    return [...units(arch).map((u) => tapAfter(u, n)), 'body.out'];
   };
+  return { student: taps(student), teacher: taps(teacher) };
 }
 
 export type FakdPrep = { soft: tf.Tensor4D; teacherFeatures: tf.Tensor4D[] };

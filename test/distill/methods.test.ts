@@ -120,8 +120,23 @@ describe('FAKD', () => {
     expect(resolveFakdTaps('thirds', rcan(10, 6), rcan(10, 20)).teacher).toEqual(['body.2', 'body.6', 'body.out']);
     expect(resolveFakdTaps('dukd4', rcan(10, 6), rcan(10, 20)).student).toEqual(['head', 'body.2', 'body.6', 'body.out']);
     const swin = (n: number) => ({ arch: 'swinir', embedDim: 60, depths: Array(n).fill(6), heads: Array(n).fill(6), windowSize: 8, mlpRatio: 2, upsampler: 'pixelshuffle', upsampleFeats: 64 }) as const;
-    // A-FAKD-4: student RSTB k against teacher RSTB round(k·6/4)
-    expect(resolveFakdTaps('thirds', swin(4), swin(6))).toEqual({ student: ['body.0', 'body.1', 'body.out'], teacher: ['body.1', 'body.2', 'body.out'] });
+    // each network by its own depth: student after RSTBs 1 and 2 (of 4), teacher after RSTBs 2 and 4 (of 6)
+    expect(resolveFakdTaps('thirds', swin(4), swin(6))).toEqual({ student: ['body.0', 'body.1', 'body.out'], teacher: ['body.1', 'body.3', 'body.out'] });
+  });
+
+  it('places each network\'s taps by its own depth, as the FAKD code (16-block student, 32-block teacher)', () => {
+    const edsr = (blocks: number) => ({ arch: 'edsr', feats: 64, blocks, resScale: 0.1 }) as const;
+    // FAKD code models/edsr.py: block_num = [int(n/3), int(2n/3) - int(n/3), ...] for each network:
+    // n = 16 -> after 5 and 10 blocks, n = 32 -> after 10 and 21 blocks (a depth ratio would give 20)
+    expect(resolveFakdTaps('thirds', edsr(16), edsr(32))).toEqual({
+      student: ['body.4', 'body.9', 'body.out'],
+      teacher: ['body.9', 'body.20', 'body.out'],
+    });
+    // DUKD code's list, one block later in each network
+    expect(resolveFakdTaps('dukd4', edsr(16), edsr(32))).toEqual({
+      student: ['head', 'body.5', 'body.10', 'body.out'],
+      teacher: ['head', 'body.10', 'body.21', 'body.out'],
+    });
   });
 });
 
