@@ -63,7 +63,7 @@ export { upscaleTiled } from './eval/tiled';
 export type { MethodConfig, MethodKind } from './distill/methods';
 export type { MethodSpec } from './distill/method-spec';
 export { METHODS, methodSpec, defaultMethodConfig, METHOD_SMOKE_CONFIGS, buildMethod, describeFormula, formulaTerms } from './distill/methods';
-export { methodPreset } from './distill/config';
+export { methodPreset, methodPresetOptim, type PresetOptim } from './distill/config';
 export { cutTiles, drawCells } from './distill/dukd';
 export type { DckdConfig } from './distill/dckd';
 export { dckdPreset, historyUpdatesAt, scaleHistoryToRun, UNTRAINED_FEATURES_NOTE } from './distill/dckd';

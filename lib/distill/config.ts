@@ -7,7 +7,7 @@ import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
 import { dckdPreset, dckdStarPreset } from './dckd';
 import type { DukdConfig } from './dukd';
-import { defaultMethodConfig, type MethodConfig, methodSpec } from './methods';
+import { defaultMethodConfig, type MethodConfig, type MethodKind, methodSpec } from './methods';
 
 export type { AugkdConfig } from './augkd';
 export type { DckdConfig, DckdFeatures, DckdHistorySource } from './dckd';
@@ -23,6 +23,7 @@ export const METHOD_PRESET_NAMES = [
   'kd',
   'fakd',
   'fakd-dukd-weights',
+  'fakd-dukd-release',
   'kd-dukd-weights',
   'dukd-zi',
   'dukd-zo',
@@ -44,6 +45,8 @@ export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
  * explicitly on top of the backbone's weights; 'kd-dukd-weights' turns all three off (logits KD at DUKD's
  * w_rec/w_kd, e.g. 5/1 for EDSR, where Table 4's KD row uses 1/1); 'dukd' is the backbone's DUKD-code setting; 'dukd-release' adds
  * the code's two-step update and inverse-order bug; 'dukd-geometric-da' is full DUKD without colour inversion.
+ * 'fakd-dukd-weights' is FAKD at DUKD code's weights (1, 1, 10) and four taps; 'fakd-dukd-release' (FAKD*, as it ran
+ * for DUKD's tables) adds the release's detached affinity term and its schedule (methodPresetOptim).
  * 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
  * VQGAN encoder for VGG-19 taps (no L_ce; for users without the VQGAN file); 'dckd-star' adds DUKD's terms.
  */
@@ -57,8 +60,10 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
     case 'dukd':
     case 'augkd':
       return defaultMethodConfig(name, arch, scale);
-    case 'fakd-dukd-weights':
-      return { ...defaultMethodConfig('fakd', arch, scale), recWeight: 1, kdWeight: 1, affinityWeight: 10 };
+    case 'fakd-dukd-weights': // DUKD code options/EDSR/fakd_edsr_x2...yml: pixel 1, kd 1, feature 10, positions [conv_first, 10, 21, conv_after_body]
+      return { ...defaultMethodConfig('fakd', arch, scale), recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4' };
+    case 'fakd-dukd-release': // the same config as the released code ran it (models/fakd_model.py detaches the feature loss); schedule: methodPresetOptim
+      return { ...defaultMethodConfig('fakd', arch, scale), recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: true };
     case 'kd-dukd-weights':
       return flags(false, false, false); // DUKD's loss weights, no upcycling: the control that isolates each switch
     case 'dukd-zi':
@@ -83,6 +88,22 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
       const never: never = name;
       throw new Error(`unknown method preset ${JSON.stringify(never)}; known: ${METHOD_PRESET_NAMES.join(', ')}`);
     }
+  }
+}
+
+/**
+ * Learning-rate schedule a method preset carries besides its method config (a released config's own), stated at
+ * `atTotalSteps` steps; `trainPreset` applies it, scaling the milestones to the train preset's totalSteps.
+ */
+export type PresetOptim = { readonly milestones: readonly number[]; readonly gamma: number; readonly atTotalSteps: number };
+
+/** The schedule `name` carries, or null (the train preset's schedule applies). */
+export function methodPresetOptim(name: MethodKind | MethodPresetName): PresetOptim | null {
+  switch (name) {
+    case 'fakd-dukd-release': // DUKD code options/EDSR/fakd_edsr_x2c256b32_c64b32.yml: MultiStepLR milestones [18750], gamma 0.5, 250k iterations
+      return { milestones: [18_750], gamma: 0.5, atTotalSteps: 250_000 };
+    default:
+      return null;
   }
 }
 

@@ -2,12 +2,13 @@
  * FAKD (Wang et al. 2020, feature-affinity KD; the DUKD paper's FAKD row):
  *   L = recWeight·L1(S(x), y) + kdWeight·L1(S(x), sg T(x)) + affinityWeight·Σ_l L1(A(F_S^l), A(sg F_T^l)).
  * Teacher output and features come from `prepare` (outside the tape, so they carry no gradient); the
- * affinity term is differentiable w.r.t. the student features (the FAKD paper's loss; DUKD's release of the
- * FAKD code detached it, which makes it a constant).
+ * affinity term is differentiable w.r.t. the student features (the FAKD paper's loss). `detachAffinity: true`
+ * follows DUKD's release of the FAKD code (models/fakd_model.py: `torch.tensor([...])` of the per-layer losses),
+ * where the term is a logged constant and training is response KD: the 'fakd-dukd-release' preset (FAKD*).
  * Terms: rec, kd, aff (aff = the weighted sum over layers). Worker-invariant: each is an element mean.
  */
 import * as tf from '@tensorflow/tfjs';
-import { type Check, fail, weight } from '../config/checks';
+import { bool, type Check, fail, weight } from '../config/checks';
 import { affinityL1 } from '../losses/affinity';
 import { l1 } from '../losses/pixel';
 import { archSpec } from '../models/archs/index';
@@ -35,7 +36,8 @@ export type FakdTaps = 'thirds' | 'dukd4' | { readonly student: readonly TapName
 
 /**
  * Defaults (1−α, α, β) = (0.5, 0.5, 10/255): the FAKD code's α = 0.5 and β = 10, with β rescaled from 0-255
- * images to the kit's [0, 1] images. The 'fakd-dukd-weights' preset = (1, 1, 10) as in DUKD's configs.
+ * images to the kit's [0, 1] images; detachAffinity false. The 'fakd-dukd-weights' preset = (1, 1, 10) with
+ * 'dukd4' taps as in DUKD's configs; 'fakd-dukd-release' adds detachAffinity and the config's schedule.
  */
 export interface FakdConfig {
   readonly kind: 'fakd';
@@ -43,6 +45,8 @@ export interface FakdConfig {
   readonly kdWeight: number;
   readonly affinityWeight: number;
   readonly taps: FakdTaps;
+  /** The affinity term is computed and logged but passes no gradient (DUKD code models/fakd_model.py). */
+  readonly detachAffinity: boolean;
 }
 
 /** Resolves a FakdTaps spec against the actual student and teacher backbones (see FakdTaps). */
@@ -63,6 +67,9 @@ export function resolveFakdTaps(spec: FakdTaps, student: ArchConfig, teacher: Ar
   return { student: taps(student), teacher: taps(teacher) };
 }
 
+export const DETACHED_NOTE =
+  'fakd: detachAffinity: the aff term is logged but passes no gradient (DUKD code models/fakd_model.py), so the student trains on rec + kd only';
+
 export type FakdPrep = { soft: tf.Tensor4D; teacherFeatures: tf.Tensor4D[] };
 
 const formula = (cfg: FakdConfig): Formula => [[[cfg.recWeight, 'rec'], [cfg.kdWeight, 'kd'], [cfg.affinityWeight, 'aff']]];
@@ -75,6 +82,7 @@ export function featureAffinityKd(cfg: FakdConfig): DistillMethod<FakdPrep> {
     id: 'fakd',
     config: cfg,
     requiresTeacher: true,
+    notes: cfg.detachAffinity ? [DETACHED_NOTE] : [],
     termNames: ['rec', 'kd', 'aff'],
     termGroups: [['rec', 'kd', 'aff']],
     prepare: (batch, nets) =>
@@ -90,7 +98,8 @@ export function featureAffinityKd(cfg: FakdConfig): DistillMethod<FakdPrep> {
           throw new Error(`fakd: ${s.length} student taps for ${prep.teacherFeatures.length} teacher features`);
         }
         const r = nets.student.forward(batch.lr, { taps: s });
-        const aff = tf.addN(s.map((name, i) => affinityL1(r.features[name], prep.teacherFeatures[i])));
+        const detach = cfg.detachAffinity;
+        const aff = tf.addN(s.map((name, i) => affinityL1(r.features[name], prep.teacherFeatures[i], { detach })));
         return {
           rec: tf.mul(w.rec, l1(r.out, batch.hr)) as tf.Scalar,
           kd: tf.mul(w.kd, l1(r.out, prep.soft)) as tf.Scalar,
@@ -120,7 +129,7 @@ const fakdTaps: Check = (k, v) => {
   }
 };
 
-const defaults = (): FakdConfig => ({ kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: 'thirds' });
+const defaults = (): FakdConfig => ({ kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: 'thirds', detachAffinity: false });
 
 export const FAKD: MethodSpec<FakdConfig> = {
   kind: 'fakd',
@@ -129,11 +138,12 @@ export const FAKD: MethodSpec<FakdConfig> = {
   needsTeacher: true,
   batchCoupled: false,
   featureNets: [],
-  schema: { recWeight: weight, kdWeight: weight, affinityWeight: weight, taps: fakdTaps },
+  schema: { recWeight: weight, kdWeight: weight, affinityWeight: weight, taps: fakdTaps, detachAffinity: bool },
   defaults,
   smokeConfigs: () => [
     { name: 'fakd', config: defaults() },
     { name: 'fakd-dukd4', config: { ...defaults(), taps: 'dukd4' } },
+    { name: 'fakd-detached', config: { ...defaults(), recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: true } },
   ],
   formula,
   create: (cfg) => featureAffinityKd(cfg) as DistillMethod,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildMethod } from '../../lib/distill/methods';
-import { METHOD_PRESET_NAMES, methodPreset } from '../../lib/distill/config';
+import { METHOD_PRESET_NAMES, methodPreset, methodPresetOptim } from '../../lib/distill/config';
 import { assertMethodConfig, defaultMethodConfig, METHOD_KINDS, METHOD_SMOKE_CONFIGS } from '../../lib/distill/methods';
 import { describeFormula } from '../../lib/distill/methods';
 import type { Scale } from '../../lib/types';
@@ -25,7 +25,7 @@ describe('defaultMethodConfig', () => {
   it('follows spec 11 for scratch, kd, fakd', () => {
     expect(defaultMethodConfig('scratch', 'edsr', 4)).toEqual({ kind: 'scratch' });
     expect(defaultMethodConfig('kd', 'rcan', 4)).toEqual({ kind: 'kd', recWeight: 1, kdWeight: 1 });
-    expect(defaultMethodConfig('fakd', 'edsr', 4)).toEqual({ kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: 'thirds' });
+    expect(defaultMethodConfig('fakd', 'edsr', 4)).toEqual({ kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: 'thirds', detachAffinity: false });
   });
 
   it('DUKD follows the spec 7.3 table per backbone and scale', () => {
@@ -106,7 +106,10 @@ describe('assertMethodConfig', () => {
     expect(methodPreset('kd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 5, kdWeight: 1 }); // DUKD's EDSR weights; 'kd' is 1/1
     expect(methodPreset('dukd-geometric-da', 'edsr', 4)).toMatchObject({ colorInvert: false, invAug: true });
     expect(methodPreset('dukd-release', 'edsr', 4)).toMatchObject({ updateMode: 'twoStepAccumulate', legacyInverseOrder: true });
-    expect(methodPreset('fakd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10 });
+    expect(methodPreset('fakd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: false });
+    expect(methodPreset('fakd-dukd-release', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: true });
+    expect(methodPresetOptim('fakd-dukd-release')).toEqual({ milestones: [18750], gamma: 0.5, atTotalSteps: 250000 });
+    expect(methodPresetOptim('fakd-dukd-weights')).toBeNull();
   });
 });
 

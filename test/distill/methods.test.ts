@@ -98,7 +98,7 @@ function jsAffL1(fs: Img, ft: Img): number {
 
 describe('FAKD', () => {
   it('rec, kd, aff equal the hand-computed values (explicit taps)', () => {
-    const cfg: MethodConfig = { kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: { student: ['head', 'body.out'], teacher: ['body.0', 'head'] } };
+    const cfg: MethodConfig = { kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: { student: ['head', 'body.out'], teacher: ['body.0', 'head'] }, detachAffinity: false };
     const { values, prep } = run(cfg);
     expect(values.rec).toBeCloseTo(0.5 * jsL1(LR.map(sr), HR), 6);
     expect(values.kd).toBeCloseTo(0.5 * jsL1(LR.map(sr), LR.map(te)), 6);
@@ -107,6 +107,28 @@ describe('FAKD', () => {
     expect(perLayer).toBeGreaterThan(1e-4);
     expect(values.aff).toBeCloseTo((10 / 255) * 2 * perLayer, 6);
     tf.dispose(prep);
+  });
+
+  it('detachAffinity: the same aff value, no gradient from it (DUKD code FAKD*); rec and kd still train', () => {
+    const taps = { student: ['head', 'body.out'], teacher: ['body.0', 'head'] };
+    const base: MethodConfig = { kind: 'fakd', recWeight: 1, kdWeight: 1, affinityWeight: 10, taps, detachAffinity: false };
+    const grads = (cfg: MethodConfig, term: string): { value: number; g: number[] } => {
+      const m = buildMethod(cfg) as DistillMethod;
+      const batch = batchOf();
+      const prep = m.prepare(batch, nets, ctx);
+      const { value, grads: g } = tf.variableGrads(() => m.terms(nets, batch, prep)[term], [student.w, student.b]);
+      const out = { value: value.dataSync()[0], g: [g[student.w.name].dataSync()[0], g[student.b.name].dataSync()[0]] };
+      tf.dispose([value, g, prep, batch]);
+      return out;
+    };
+    const live = grads(base, 'aff');
+    const dead = grads({ ...base, detachAffinity: true }, 'aff');
+    expect(dead.value).toBeCloseTo(live.value, 6);
+    expect(Math.max(...live.g.map(Math.abs))).toBeGreaterThan(1e-4);
+    expect(dead.g).toEqual([0, 0]);
+    const kd = grads({ ...base, detachAffinity: true }, 'kd');
+    expect(Math.max(...kd.g.map(Math.abs))).toBeGreaterThan(1e-4);
+    expect(buildMethod({ ...base, detachAffinity: true }).notes?.join(' ')).toMatch(/no gradient/);
   });
 
   it("resolves the official 'thirds' and DUKD taps", () => {
