@@ -100,7 +100,7 @@ export { jobProgress, jobSummary } from './reproduce/job-progress';
 export { reproduceHeterogeneous, heterogeneousRows, type HeterogeneousOptions } from './reproduce/heterogeneous';
 export { heldOutSets, scoreHeldOut, type HeldOutScore } from './reproduce/held-out';
 export { AgreementProbe, teacherStudentAgreement, type AgreementScore } from './reproduce/agreement';
-export { writeReport, reportFigures, reportFigureList, comparisonTable, primaryRows, reportId, type ReportFigures } from './reproduce/report';
+export { writeReport, reportFigures, reportFigureList, comparisonTable, methodConfigTable, primaryRows, reportId, type ReportFigures } from './reproduce/report';
 // --- statistics over seeds (error bars, paired differences, verdicts) ---------------------------------
 export { studentTQuantile, studentTCdf } from './stats/student-t';
 export { summarize, pairedDifference, meanCi, verdictOf, type SeedSummary, type SeedValue, type PairedDifference, type Verdict } from './stats/seed-stats';

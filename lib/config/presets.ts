@@ -9,7 +9,7 @@
  *  - `smoke`: seconds (tests, notebooks end to end): 4-feature, 1-block nets, 8-px patches, 4 steps.
  * Per-method/backbone/scale loss weights come from lib/distill `defaultMethodConfig`; `trainPreset` rebuilds
  * them when the method, the student or the scale changes, and applies a method preset's own schedule
- * (`methodPresetOptim`, e.g. 'fakd-dukd-release': x0.5 at 18,750 of 250k steps, scaled to the preset's length).
+ * (`methodPresetOptim`, e.g. 'fakd-dukd-release' on EDSR: x0.5 at 18,750 of 250k steps, scaled to the preset's length).
  */
 import { methodPreset, METHOD_PRESET_NAMES, methodPresetOptim, type MethodKind, type MethodPresetName } from '../distill/config';
 import { defaultMethodConfig, METHOD_KINDS, methodSpec } from '../distill/methods';
@@ -122,7 +122,7 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
   else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
   const teacher = opts.teacher !== undefined ? opts.teacher : methodSpec(method.kind).needsTeacher ? base.teacher : null;
-  const o = methodPresetOptim(kind as MethodKind | MethodPresetName);
+  const o = methodPresetOptim(kind as MethodKind | MethodPresetName, student);
   // a method preset's own schedule, its milestones scaled to this preset's length (paper: as released)
   const optim = o === null ? base.optim : {
     ...base.optim, gamma: o.gamma, milestones: o.milestones.map((m) => Math.max(1, Math.round((m * base.totalSteps) / o.atTotalSteps))),

@@ -31,6 +31,7 @@ export const METHOD_PRESET_NAMES = [
   'dukd-zi-da',
   'dukd',
   'dukd-geometric-da',
+  'dukd-full',
   'dukd-release',
   'augkd',
   'dckd',
@@ -44,7 +45,8 @@ export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
  * A preset's config for a backbone and scale. The 'dukd-*' ablation rows (Table 4) set the three switches
  * explicitly on top of the backbone's weights; 'kd-dukd-weights' turns all three off (logits KD at DUKD's
  * w_rec/w_kd, e.g. 5/1 for EDSR, where Table 4's KD row uses 1/1); 'dukd' is the backbone's DUKD-code setting; 'dukd-release' adds
- * the code's two-step update and inverse-order bug; 'dukd-geometric-da' is full DUKD without colour inversion.
+ * the code's two-step update and inverse-order bug; 'dukd-geometric-da' is full DUKD without colour inversion; 'dukd-full' turns all three switches on at the backbone's weights
+ * (the paper's DUKD where the code's setting turns some off, e.g. RCAN x4).
  * 'fakd-dukd-weights' is FAKD at DUKD code's weights (1, 1, 10) and four taps; 'fakd-dukd-release' (FAKD*, as it ran
  * for DUKD's tables) adds the release's detached affinity term and its schedule (methodPresetOptim).
  * 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
@@ -76,6 +78,8 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
       return flags(true, false, true);
     case 'dukd-geometric-da':
       return { ...dukd, colorInvert: false };
+    case 'dukd-full': // the paper's DUKD (Eq. 3, Table 3's text) on any backbone: zoom-out and augmentations on even where the code's setting has them off (RCAN x2/x4)
+      return flags(true, true, true);
     case 'dukd-release':
       return { ...dukd, updateMode: 'twoStepAccumulate', legacyInverseOrder: true };
     case 'dckd':
@@ -97,11 +101,14 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
  */
 export type PresetOptim = { readonly milestones: readonly number[]; readonly gamma: number; readonly atTotalSteps: number };
 
-/** The schedule `name` carries, or null (the train preset's schedule applies). */
-export function methodPresetOptim(name: MethodKind | MethodPresetName): PresetOptim | null {
+/** The schedule `name` carries for a student backbone, or null (the train preset's schedule applies). */
+export function methodPresetOptim(name: MethodKind | MethodPresetName, arch: ArchName | ArchConfig): PresetOptim | null {
+  const a = typeof arch === 'string' ? arch : arch.arch;
   switch (name) {
-    case 'fakd-dukd-release': // DUKD code options/EDSR/fakd_edsr_x2c256b32_c64b32.yml: MultiStepLR milestones [18750], gamma 0.5, 250k iterations
-      return { milestones: [18_750], gamma: 0.5, atTotalSteps: 250_000 };
+    case 'fakd-dukd-release':
+      // DUKD code options/EDSR/fakd_edsr_x2c256b32_c64b32.yml: MultiStepLR milestones [18750], gamma 0.5, 250k
+      // iterations; its RCAN config (fakd_rcan_x4...yml) keeps [100000, 200000] x0.1, the paper preset's; no SwinIR one
+      return a === 'edsr' ? { milestones: [18_750], gamma: 0.5, atTotalSteps: 250_000 } : null;
     default:
       return null;
   }

@@ -13,7 +13,7 @@ import type { Scale } from '../types';
 
 /** The rows: Scratch, KD, DUKD from Table 2's block of the backbone, then AugKD on the same pair. */
 export function augkdComparisonRows(preset: PresetName, backbone: ArchName, scale: Scale): RowSpec[] {
-  const rows = mainComparisonRows(preset, backbone, scale).filter((r) => r.row !== 'fakd');
+  const rows = mainComparisonRows(preset, backbone, scale).filter((r) => r.row !== 'fakd' && r.row !== 'fakd-release');
   return [...rows, { row: 'augkd', label: 'AugKD', method: 'augkd', pair: rows[0].pair, paper: null }];
 }
 

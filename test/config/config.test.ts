@@ -55,6 +55,9 @@ describe('presets', () => {
     expect(trainPreset('paper', { method: 'fakd-dukd-weights' }).optim).toEqual(PRESETS.paper.optim);
     expect(trainPreset('paper', { method: 'fakd' }).optim).toEqual(PRESETS.paper.optim);
     expect(PRESETS.paper.optim.milestones).toEqual([100_000, 200_000]);
+    // the release's RCAN FAKD config keeps the usual schedule
+    const rcan = { arch: 'rcan', feats: 64, groups: 10, blocks: 6, reduction: 16, resScale: 1 } as const;
+    expect(trainPreset('paper', { method: 'fakd-dukd-release', student: rcan }).optim).toEqual(PRESETS.paper.optim);
   });
 
   it('every method preset (Table 4 rows included) makes a valid quick and smoke config, at x2 and x4', () => {

@@ -103,13 +103,17 @@ describe('assertMethodConfig', () => {
     expect(flags('dukd-zi-da')).toEqual([true, false, true]);
     expect(flags('dukd')).toEqual([true, true, true]);
     expect(flags('kd-dukd-weights')).toEqual([false, false, false]);
+    expect(flags('dukd-full')).toEqual([true, true, true]);
+    expect(methodPreset('dukd-full', 'rcan', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, zoomIn: true, zoomOut: true, invAug: true, augProb: 0.3 });
+    expect(methodPreset('dukd', 'rcan', 4)).toMatchObject({ zoomOut: false, invAug: false }); // RCAN x4 code setting
     expect(methodPreset('kd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 5, kdWeight: 1 }); // DUKD's EDSR weights; 'kd' is 1/1
     expect(methodPreset('dukd-geometric-da', 'edsr', 4)).toMatchObject({ colorInvert: false, invAug: true });
     expect(methodPreset('dukd-release', 'edsr', 4)).toMatchObject({ updateMode: 'twoStepAccumulate', legacyInverseOrder: true });
     expect(methodPreset('fakd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: false });
     expect(methodPreset('fakd-dukd-release', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: true });
-    expect(methodPresetOptim('fakd-dukd-release')).toEqual({ milestones: [18750], gamma: 0.5, atTotalSteps: 250000 });
-    expect(methodPresetOptim('fakd-dukd-weights')).toBeNull();
+    expect(methodPresetOptim('fakd-dukd-release', 'edsr')).toEqual({ milestones: [18750], gamma: 0.5, atTotalSteps: 250000 });
+    expect(methodPresetOptim('fakd-dukd-release', 'rcan')).toBeNull(); // the release's RCAN FAKD config keeps the usual schedule
+    expect(methodPresetOptim('fakd-dukd-weights', 'edsr')).toBeNull();
   });
 });
 
