@@ -12,7 +12,9 @@ import { defaultMethodConfig, type MethodConfig, type MethodKind, methodSpec } f
 export type { AugkdConfig } from './augkd';
 export type { DckdConfig, DckdFeatures, DckdHistorySource } from './dckd';
 export type { DukdConfig, UpcyclingOptions, UpdateMode } from './dukd';
+export type { AtConfig } from './at';
 export type { FakdConfig, FakdTaps } from './fakd';
+export type { FitnetConfig, FitnetTaps } from './fitnet';
 export type { KdConfig } from './response-kd';
 export type { ScratchConfig } from './scratch';
 export type { MethodConfig, MethodKind, MethodOf } from './methods';
@@ -24,6 +26,8 @@ export const METHOD_PRESET_NAMES = [
   'fakd',
   'fakd-dukd-weights',
   'fakd-dukd-release',
+  'fitnet',
+  'at',
   'kd-dukd-weights',
   'dukd-zi',
   'dukd-zo',
@@ -59,6 +63,8 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
     case 'scratch':
     case 'kd':
     case 'fakd':
+    case 'fitnet':
+    case 'at':
     case 'dukd':
     case 'augkd':
       return defaultMethodConfig(name, arch, scale);

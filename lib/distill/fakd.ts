@@ -56,15 +56,14 @@ export function resolveFakdTaps(spec: FakdTaps, student: ArchConfig, teacher: Ar
     const inner = archSpec(arch).fakdUnits(arch, spec);
     return spec === 'thirds' ? inner : [0, ...inner];
   };
-  const tapAfter = (u: number, n: number): TapName => {
-    const k = Math.max(0, Math.min(u, n));
-    return k === 0 ? 'head' : `body.${k - 1}`;
-  };
-  const taps = (arch: ArchConfig): TapName[] => {
-    const n = archSpec(arch).bodyUnits(arch);
-    return [...units(arch).map((u) => tapAfter(u, n)), 'body.out'];
-  };
+  const taps = (arch: ArchConfig): TapName[] => [...units(arch).map((u) => tapAfterUnits(arch, u)), 'body.out'];
   return { student: taps(student), teacher: taps(teacher) };
+}
+
+/** The tap after `u` body units of a network (0: 'head'; clamped to its depth). */
+export function tapAfterUnits(arch: ArchConfig, u: number): TapName {
+  const k = Math.max(0, Math.min(u, archSpec(arch).bodyUnits(arch)));
+  return k === 0 ? 'head' : `body.${k - 1}`;
 }
 
 export const DETACHED_NOTE =
@@ -115,7 +114,8 @@ const tapList = (k: string, v: unknown): void => {
     if (typeof t !== 'string' || t.length === 0) fail(`${k}[${i}]`, 'a tap name', t);
   });
 };
-const fakdTaps: Check = (k, v) => {
+/** Check of a FakdTaps value (also used by the AT and FitNet records). */
+export const fakdTaps: Check = (k, v) => {
   if (v === 'thirds' || v === 'dukd4') return;
   if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(k, "'thirds', 'dukd4' or { student, teacher }", v);
   const o = v as Record<string, unknown>;

@@ -62,7 +62,7 @@ describe('assertMethodConfig', () => {
   const dukd = defaultMethodConfig('dukd', 'edsr', 4);
   const cases: [unknown, RegExp][] = [
     [null, /^method must be an object \(got null\)/],
-    [{ kind: 'csd' }, /method\.kind must be one of 'scratch', 'kd', 'fakd', 'dukd', 'augkd', 'dckd' \(got "csd"\)/],
+    [{ kind: 'csd' }, /method\.kind must be one of 'scratch', 'kd', 'fakd', 'fitnet', 'at', 'dukd', 'augkd', 'dckd' \(got "csd"\)/],
     [{ ...dukd, augProb: 1.5 }, /method\.augProb must be a number in \[0, 1\] \(got 1\.5\)/],
     [{ ...dukd, recWeight: -1 }, /method\.recWeight must be a finite number >= 0 \(got -1\)/],
     [{ ...dukd, tiles: 0 }, /method\.tiles must be a positive integer \(got 0\)/],

@@ -162,6 +162,73 @@ describe('FAKD', () => {
   });
 });
 
+// ---- FitNet and AT (feature-KD baselines) --------------------------------------------------------------------
+
+/** Plain-JS AT map of one feature image: channel mean of squares per position, L2-normalised. */
+function jsAtMap(f: Img): number[] {
+  const q = f.flat(1).map((v) => v.reduce((t, x) => t + x * x, 0) / v.length);
+  const n = Math.hypot(...q);
+  return q.map((x) => x / n);
+}
+
+describe('AT and FitNet', () => {
+  it('AT: rec, kd and at equal the hand-computed values; kd leaves the objective at weight 0', () => {
+    const taps = { student: ['head'], teacher: ['body.0'] };
+    const { values, prep } = run({ kind: 'at', recWeight: 1, kdWeight: 0.5, atWeight: 500, taps });
+    expect(values.rec).toBeCloseTo(jsL1(LR.map(sr), HR), 6);
+    expect(values.kd).toBeCloseTo(0.5 * jsL1(LR.map(sr), LR.map(te)), 6);
+    let sq = 0;
+    let count = 0;
+    for (const x of LR) {
+      const a = jsAtMap(jsAffine(x, S.w, S.b));
+      const b = jsAtMap(jsAffine(x, T.w, T.b));
+      a.forEach((v, i) => { sq += (v - b[i]) ** 2; count++; });
+    }
+    expect(sq / count).toBeGreaterThan(1e-8);
+    expect(values.at).toBeCloseTo(500 * (sq / count), 5);
+    tf.dispose(prep);
+    const m = buildMethod({ kind: 'at', recWeight: 1, kdWeight: 0, atWeight: 500, taps });
+    expect(m.termNames).toEqual(['rec', 'at']);
+  });
+
+  it('FitNet: one middle hint through the learned 1x1 regressor, ½·mean of squares; the regressor is trainable', () => {
+    const m = buildMethod({ kind: 'fitnet', recWeight: 1, kdWeight: 0, hintWeight: 2, taps: 'middle' }) as DistillMethod;
+    m.init!(nets);
+    try {
+      const vars = m.trainable!(nets);
+      expect(vars.slice(0, 2)).toEqual([student.w, student.b]);
+      const [rw, rb] = vars.slice(2); // [1, 1, 3, 3] and [3]
+      expect(rw.shape).toEqual([1, 1, 3, 3]);
+      const W = Array.from(rw.dataSync());
+      const B = Array.from(rb.dataSync());
+      const batch = batchOf();
+      const prep = m.prepare(batch, nets, ctx);
+      const terms = m.terms(nets, batch, prep);
+      expect(Object.keys(terms)).toEqual(['rec', 'hint']);
+      // the stand-ins have one block: 'middle' = after floor(1/2) = 0 units = 'head' (w·x + b) in both nets
+      let sq = 0;
+      let count = 0;
+      for (const x of LR) {
+        const fs = jsAffine(x, S.w, S.b).flat(1);
+        const ft = jsAffine(x, T.w, T.b).flat(1);
+        fs.forEach((v, p) => {
+          for (let o = 0; o < 3; o++) {
+            const r = B[o] + v.reduce((t, xi, i) => t + xi * W[i * 3 + o], 0);
+            sq += (r - ft[p][o]) ** 2;
+            count++;
+          }
+        });
+      }
+      expect(terms.hint.dataSync()[0]).toBeCloseTo(2 * 0.5 * (sq / count), 5);
+      const g = tf.variableGrads(() => m.terms(nets, batch, prep).hint, [rw, rb]);
+      expect(Math.max(...Array.from(g.grads[rw.name].dataSync()).map(Math.abs))).toBeGreaterThan(1e-6);
+      tf.dispose([terms, prep, batch, g.value, g.grads]);
+    } finally {
+      m.dispose!();
+    }
+  });
+});
+
 // ---- DUKD ---------------------------------------------------------------------------------------------------
 
 function tileOf(hr: Img, cell: number, p: number, s: number): Img {
