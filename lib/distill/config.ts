@@ -38,6 +38,7 @@ export const METHOD_PRESET_NAMES = [
   'dukd-full',
   'dukd-release',
   'augkd',
+  'fakd-augkd',
   'dckd',
   'dckd-release',
   'dcr-vgg',
@@ -53,6 +54,7 @@ export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
  * (the paper's DUKD where the code's setting turns some off, e.g. RCAN x4).
  * 'fakd-dukd-weights' is FAKD at DUKD code's weights (1, 1, 10) and four taps; 'fakd-dukd-release' (FAKD*, as it ran
  * for DUKD's tables) adds the release's detached affinity term and its schedule (methodPresetOptim).
+ * 'fakd-augkd' is AugKD with FAKD's affinity term added (AugKD Table 8).
  * 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
  * VQGAN encoder for VGG-19 taps (no L_ce; for users without the VQGAN file); 'dckd-star' adds DUKD's terms.
  */
@@ -88,6 +90,8 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
       return flags(true, true, true);
     case 'dukd-release':
       return { ...dukd, updateMode: 'twoStepAccumulate', legacyInverseOrder: true };
+    case 'fakd-augkd': // AugKD Table 8's FAKD + AugKD: FAKD's affinity term (DUKD code's weight 10, four taps) beside AugKD's terms
+      return { ...defaultMethodConfig('augkd', arch, scale), fakd: { affinityWeight: 10, taps: 'dukd4' } };
     case 'dckd':
     case 'dckd-release':
     case 'dcr-vgg':

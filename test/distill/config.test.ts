@@ -126,6 +126,11 @@ describe('describeFormula', () => {
     expect(describeFormula(defaultMethodConfig('dukd', 'rcan', 4))).toBe('total = 1·rec + 1·kd + 1·zi');
     expect(describeFormula(methodPreset('dukd-zo', 'edsr', 4))).toBe('total = 5·rec + 1·kd + 5·zo_rec + 1·zo_kd');
     expect(describeFormula({ ...defaultMethodConfig('augkd', 'edsr', 4), augkdWeight: 0.5 })).toBe('total = 5·rec + 1·kd + 0.5·zi + 5·zo_rec + 0.5·zo_kd');
+    expect(describeFormula(methodPreset('fakd-augkd', 'edsr', 4))).toBe('total = 5·rec + 1·kd + 10·aff + 1·zi + 5·zo_rec + 1·zo_kd');
+    expect(methodPreset('fakd-augkd', 'edsr', 4)).toMatchObject({ kind: 'augkd', fakd: { affinityWeight: 10, taps: 'dukd4' } });
+    expect(defaultMethodConfig('augkd', 'edsr', 4).fakd).toBeNull();
+    expect(() => assertMethodConfig({ ...defaultMethodConfig('augkd', 'edsr', 4), fakd: { affinityWeight: 10 } })).toThrow(/method\.fakd\.taps is missing/);
+    expect(() => assertMethodConfig({ ...defaultMethodConfig('augkd', 'edsr', 4), fakd: 3 })).toThrow(/method\.fakd must be null or \{ affinityWeight, taps \} \(got 3\)/);
   });
 
   it('splits a two-step update', () => {

@@ -229,6 +229,20 @@ describe('AT and FitNet', () => {
   });
 });
 
+describe('AugKD on top of FAKD', () => {
+  it("adds FAKD's affinity term on the original stream and leaves every AugKD term as it was", () => {
+    const taps = { student: ['head', 'body.out'], teacher: ['body.0', 'head'] };
+    const base = defaultMethodConfig('augkd', 'edsr', 2);
+    const plain = run(base);
+    const both = run({ ...base, fakd: { affinityWeight: 10, taps } });
+    expect(Object.keys(both.values)).toEqual(['rec', 'kd', 'aff', 'zi', 'zo_rec', 'zo_kd']);
+    for (const [k, v] of Object.entries(plain.values)) expect(both.values[k]).toBeCloseTo(v, 6);
+    const perLayer = (jsAffL1(jsAffine(LR[0], S.w, S.b), jsAffine(LR[0], T.w, T.b)) + jsAffL1(jsAffine(LR[1], S.w, S.b), jsAffine(LR[1], T.w, T.b))) / 2;
+    expect(both.values.aff).toBeCloseTo(10 * 2 * perLayer, 5);
+    tf.dispose([plain.prep, both.prep]);
+  });
+});
+
 // ---- DUKD ---------------------------------------------------------------------------------------------------
 
 function tileOf(hr: Img, cell: number, p: number, s: number): Img {
