@@ -93,9 +93,9 @@ export {
 export { ensureTeacher, teacherConfig, TEACHER_STEP_FACTOR, type TeacherInfo, type EnsureTeacherOptions } from './reproduce/teacher';
 export { backbonePair, ablationPair, rowConfig } from './reproduce/job-config';
 export { runJob, type JobResult, type ReproduceRow, type RunSummary, type AgreementRow, type JobEvent, type ReproduceOptions, type RowSpec } from './reproduce/job';
-export { reproduceAblation, ablationRows, ABLATION_METHODS, type AblationOptions } from './reproduce/ablation';
+export { reproduceAblation, ablationRows, ABLATION_METHODS, ABLATION_CONTROLS, ABLATION_OPTIONAL, FAKD_LABELS, type AblationOptions } from './reproduce/ablation';
 export { reproduceMainComparison, mainComparisonRows, type MainComparisonOptions } from './reproduce/main-comparison';
-export { reproduceAugkdComparison, augkdComparisonRows } from './reproduce/augkd-comparison';
+export { reproduceAugkdComparison, augkdComparisonRows, AUGKD_OPTIONAL_ROWS } from './reproduce/augkd-comparison';
 export { jobProgress, jobSummary } from './reproduce/job-progress';
 export { reproduceHeterogeneous, heterogeneousRows, type HeterogeneousOptions } from './reproduce/heterogeneous';
 export { heldOutSets, scoreHeldOut, type HeldOutScore } from './reproduce/held-out';
