@@ -63,7 +63,7 @@ export { upscaleTiled } from './eval/tiled';
 export type { MethodConfig, MethodKind } from './distill/methods';
 export type { MethodSpec } from './distill/method-spec';
 export { METHODS, methodSpec, defaultMethodConfig, METHOD_SMOKE_CONFIGS, buildMethod, describeFormula, formulaTerms } from './distill/methods';
-export { methodPreset } from './distill/config';
+export { methodPreset, methodPresetOptim, type PresetOptim } from './distill/config';
 export { cutTiles, drawCells } from './distill/dukd';
 export type { DckdConfig } from './distill/dckd';
 export { dckdPreset, historyUpdatesAt, scaleHistoryToRun, UNTRAINED_FEATURES_NOTE } from './distill/dckd';
@@ -93,14 +93,14 @@ export {
 export { ensureTeacher, teacherConfig, TEACHER_STEP_FACTOR, type TeacherInfo, type EnsureTeacherOptions } from './reproduce/teacher';
 export { backbonePair, ablationPair, rowConfig } from './reproduce/job-config';
 export { runJob, type JobResult, type ReproduceRow, type RunSummary, type AgreementRow, type JobEvent, type ReproduceOptions, type RowSpec } from './reproduce/job';
-export { reproduceAblation, ablationRows, ABLATION_METHODS, type AblationOptions } from './reproduce/ablation';
+export { reproduceAblation, ablationRows, ABLATION_METHODS, ABLATION_CONTROLS, ABLATION_OPTIONAL, FAKD_LABELS, type AblationOptions } from './reproduce/ablation';
 export { reproduceMainComparison, mainComparisonRows, type MainComparisonOptions } from './reproduce/main-comparison';
-export { reproduceAugkdComparison, augkdComparisonRows } from './reproduce/augkd-comparison';
+export { reproduceAugkdComparison, augkdComparisonRows, AUGKD_OPTIONAL_ROWS } from './reproduce/augkd-comparison';
 export { jobProgress, jobSummary } from './reproduce/job-progress';
 export { reproduceHeterogeneous, heterogeneousRows, type HeterogeneousOptions } from './reproduce/heterogeneous';
 export { heldOutSets, scoreHeldOut, type HeldOutScore } from './reproduce/held-out';
 export { AgreementProbe, teacherStudentAgreement, type AgreementScore } from './reproduce/agreement';
-export { writeReport, reportFigures, reportFigureList, comparisonTable, primaryRows, reportId, type ReportFigures } from './reproduce/report';
+export { writeReport, reportFigures, reportFigureList, comparisonTable, methodConfigTable, primaryRows, reportId, type ReportFigures } from './reproduce/report';
 // --- statistics over seeds (error bars, paired differences, verdicts) ---------------------------------
 export { studentTQuantile, studentTCdf } from './stats/student-t';
 export { summarize, pairedDifference, meanCi, verdictOf, type SeedSummary, type SeedValue, type PairedDifference, type Verdict } from './stats/seed-stats';

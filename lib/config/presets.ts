@@ -8,9 +8,10 @@
  *    whole Table 4 with it at the paper's x4, three seeds per row, in under 10 minutes.
  *  - `smoke`: seconds (tests, notebooks end to end): 4-feature, 1-block nets, 8-px patches, 4 steps.
  * Per-method/backbone/scale loss weights come from lib/distill `defaultMethodConfig`; `trainPreset` rebuilds
- * them when the method, the student or the scale changes.
+ * them when the method, the student or the scale changes, and applies a method preset's own schedule
+ * (`methodPresetOptim`, e.g. 'fakd-dukd-release' on EDSR: x0.5 at 18,750 of 250k steps, scaled to the preset's length).
  */
-import { methodPreset, METHOD_PRESET_NAMES, type MethodKind, type MethodPresetName } from '../distill/config';
+import { methodPreset, METHOD_PRESET_NAMES, methodPresetOptim, type MethodKind, type MethodPresetName } from '../distill/config';
 import { defaultMethodConfig, METHOD_KINDS, methodSpec } from '../distill/methods';
 import { ZOO } from '../models/zoo';
 import type { ArchConfig } from '../models/types';
@@ -127,5 +128,10 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   const teacher = opts.teacher !== undefined ? opts.teacher : methodSpec(method.kind).needsTeacher ? base.teacher : null;
   // BasicSR's SwinIR: drop_path_rate 0.1, left on for DUKD's SwinIR students; the teacher stays deterministic
   const dropPath = name === 'paper' && student.arch === 'swinir' ? { student: 0.1, teacher: 0 } : base.dropPath;
-  return { ...base, scale, student, teacher, method, dropPath };
+  const o = methodPresetOptim(kind as MethodKind | MethodPresetName, student);
+  // a method preset's own schedule, its milestones scaled to this preset's length (paper: as released)
+  const optim = o === null ? base.optim : {
+    ...base.optim, gamma: o.gamma, milestones: o.milestones.map((m) => Math.max(1, Math.round((m * base.totalSteps) / o.atTotalSteps))),
+  };
+  return { ...base, scale, student, teacher, method, optim, dropPath };
 }

@@ -25,12 +25,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { type AugFlags, applyAug, IDENTITY_AUG, invertAug, sampleAugFlags } from '../augment/invertible';
 import { imresizeTensor } from '../data/bicubic';
+import { affinityL1 } from '../losses/affinity';
 import { l1 } from '../losses/pixel';
-import type { SRBatch } from '../types';
+import type { SRBatch, TapName } from '../types';
 import type { Rng } from '../util/rng';
 import { type Check, bool, fail, oneOf, posInt, prob, weight } from '../config/checks';
 import { archSpec } from '../models/archs/index';
-import { assertStepContext, type DistillMethod, type StepContext, needTeacher, sampleRng, stepRng } from './method';
+import { type FakdTaps, resolveFakdTaps } from './fakd';
+import { assertStepContext, type DistillMethod, type MethodNets, type StepContext, needTeacher, sampleRng, stepRng } from './method';
 import { type Formula, type MethodSpec, type TrainFacts, termGroupsOf, termWeights } from './method-spec';
 
 export type UpdateMode = 'single' | 'twoStepAccumulate';
@@ -74,11 +76,13 @@ export type UpcyclingWeights = {
   readonly zi: number;
   readonly zoRec: number;
   readonly zoKd: number;
+  /** FAKD's affinity term on the original stream (AugKD on top of FAKD, augkd.ts); absent: no such term. */
+  readonly aff?: number;
 };
 
 /** The engine's objective: [rec, kd] then the upcycled terms, as one step or two (updateMode). */
 export function upcyclingFormula(opts: UpcyclingOptions, w: UpcyclingWeights): Formula {
-  const first: [number, string][] = [[w.rec, 'rec'], [w.kd, 'kd']];
+  const first: [number, string][] = [[w.rec, 'rec'], [w.kd, 'kd'], ...(w.aff === undefined ? [] : [[w.aff, 'aff'] as [number, string]])];
   const second: [number, string][] = [
     ...(opts.zoomIn ? [[w.zi, 'zi'] as [number, string]] : []),
     ...(opts.zoomOut ? ([[w.zoRec, 'zo_rec'], [w.zoKd, 'zo_kd']] as [number, string][]) : []),
@@ -95,6 +99,8 @@ export type UpcyclingPrep = {
   zo?: { input: tf.Tensor4D; target: tf.Tensor4D; flags: AugFlags[] };
   /** The zoom-in grid cells of this iteration (row-major indices into the s×s grid). */
   cells: number[];
+  /** Teacher features at the affinity taps on x (only with an affinity term). */
+  teacherFeatures?: tf.Tensor4D[];
 };
 
 /** `n` distinct cells out of `count`, in draw order (partial Fisher-Yates). */
@@ -134,17 +140,24 @@ function geometry(batch: SRBatch): { b: number; p: number; s: number } {
   return { b, p, s };
 }
 
-/** The upcycling engine behind DUKD and AugKD. `opts` and `w` are read, never written. */
+/**
+ * The upcycling engine behind DUKD and AugKD. `opts` and `w` are read, never written. `affinityTaps`: FAKD's
+ * affinity term 'aff' on the original stream at these taps (fakd.ts; the formula must weight 'aff'), else none.
+ */
 export function upcyclingMethod(
   id: 'dukd' | 'augkd',
   config: DukdConfig | AugkdConfigLike,
   opts: UpcyclingOptions,
   formula: Formula,
+  affinityTaps: FakdTaps | null = null,
 ): DistillMethod<UpcyclingPrep> {
   const termGroups = termGroupsOf(formula);
   const termNames = termGroups.flat();
   const weights = termWeights(formula);
-  const w = { rec: weights.rec, kd: weights.kd, zi: weights.zi, zoRec: weights.zo_rec, zoKd: weights.zo_kd };
+  const w = { rec: weights.rec, kd: weights.kd, zi: weights.zi, zoRec: weights.zo_rec, zoKd: weights.zo_kd, aff: weights.aff };
+  if ((affinityTaps === null) !== (w.aff === undefined)) throw new Error(`${id}: affinity taps and an 'aff' weight go together`);
+  const taps = (nets: MethodNets): { student: TapName[]; teacher: TapName[] } =>
+    resolveFakdTaps(affinityTaps as FakdTaps, nets.student.arch, needTeacher(nets.teacher, id).arch);
   const sampling = { prob: opts.augProb, colorInvert: opts.colorInvert };
   const legacy = { legacyInverseOrder: opts.legacyInverseOrder };
 
@@ -170,7 +183,10 @@ export function upcyclingMethod(
       };
       if (opts.zoomOut && p % s !== 0) throw new Error(`${id}: zoom-out needs the LR patch side (${p}) divisible by the scale (${s})`);
       return tf.tidy(() => {
-        const prep: UpcyclingPrep = { kdTarget: teacher.forward(batch.lr).out, cells };
+        const t = affinityTaps === null ? [] : taps(nets).teacher;
+        const r = teacher.forward(batch.lr, { taps: t });
+        const prep: UpcyclingPrep = { kdTarget: r.out, cells };
+        if (affinityTaps !== null) prep.teacherFeatures = t.map((name) => r.features[name]);
         if (opts.zoomIn) {
           const z = cutTiles(batch.hr, p, cells);
           const flags = opts.invAug ? flagsFor('dukd/zoom-in-aug', cells.length) : identity(z.shape[0]);
@@ -194,10 +210,17 @@ export function upcyclingMethod(
         const out: Record<string, tf.Scalar> = {};
         const student = nets.student;
         const weighted = (k: number, x: tf.Scalar): tf.Scalar => tf.mul(k, x) as tf.Scalar;
-        if (want('rec') || want('kd')) {
-          const sr = student.forward(batch.lr).out;
+        if (want('rec') || want('kd') || want('aff')) {
+          const s = affinityTaps === null ? [] : taps(nets).student;
+          const r = student.forward(batch.lr, { taps: s });
+          const sr = r.out;
           if (want('rec')) out.rec = weighted(w.rec, l1(sr, batch.hr));
           if (want('kd')) out.kd = weighted(w.kd, l1(sr, prep.kdTarget));
+          if (want('aff')) {
+            const tfeat = prep.teacherFeatures;
+            if (!tfeat || tfeat.length !== s.length) throw new Error(`${id}: ${s.length} student affinity taps for ${tfeat?.length ?? 0} teacher features`);
+            out.aff = weighted(w.aff as number, tf.addN(s.map((name, i) => affinityL1(r.features[name], tfeat[i]))) as tf.Scalar);
+          }
         }
         if (want('zi')) {
           if (!prep.zi) throw new Error(`${id}: prep has no zoom-in stream`);

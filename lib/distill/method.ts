@@ -119,7 +119,11 @@ export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer
   shareStats?(nets: MethodNets, batch: SRBatch, prep: P, ctx: StepContext): Record<string, tf.Tensor1D>;
   /** Runs inside the tape: named scalar terms, each already multiplied by its weight; the trainer sums them. */
   terms(nets: MethodNets, batch: SRBatch, prep: P, opts?: TermsOptions): Record<string, tf.Scalar>;
-  /** Variables to optimise. Default (when absent): the student's. CSD will return the shared weights. */
+  /**
+   * Variables to optimise. Default (when absent): the student's. A method that trains variables of its own
+   * (FitNet's regressors) lists the student's parameters first, in their order, then its own: the trainer takes
+   * the student's weights as that prefix.
+   */
   trainable?(nets: MethodNets): tf.Variable[];
   /**
    * Optional hook, once per iteration after the optimiser step(s) and the EMA update, on every replica with

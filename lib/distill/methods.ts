@@ -7,10 +7,12 @@ import { checkRecord, type Check, fail, isPlainObject } from '../config/checks';
 import type { ArchName } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
+import { AT } from './at';
 import { AUGKD } from './augkd';
 import { DCKD } from './dckd';
 import { DUKD } from './dukd';
 import { FAKD } from './fakd';
+import { FITNET } from './fitnet';
 import type { DistillMethod } from './method';
 import type { Formula, MethodConfigBase, MethodSpec, TrainFacts } from './method-spec';
 import { KD } from './response-kd';
@@ -26,7 +28,7 @@ function methodTable<T extends KeyedByKind<T>>(table: T): T {
   return table;
 }
 
-export const METHODS = methodTable({ scratch: SCRATCH, kd: KD, fakd: FAKD, dukd: DUKD, augkd: AUGKD, dckd: DCKD });
+export const METHODS = methodTable({ scratch: SCRATCH, kd: KD, fakd: FAKD, fitnet: FITNET, at: AT, dukd: DUKD, augkd: AUGKD, dckd: DCKD });
 
 export type MethodKind = keyof typeof METHODS;
 type ConfigOf<S> = S extends MethodSpec<infer C> ? C : never;

@@ -5,10 +5,10 @@
  * [B,N,N] with N = h·w holds the cosine similarity of every pair of positions. The channel count cancels, so
  * student and teacher may differ in width. The loss is the mean |A_S - A_T| over (B, N, N).
  *
- * Unlike DUKD-code's re-implementation (which packs the per-layer losses into a new tensor and so detaches them: as
- * released its affinity term has no gradient and the run is plain response KD), this is an ordinary differentiable
- * expression: gradients reach the student features. The detachment is a bug, not a method choice, so no detached
- * variant is offered.
+ * Gradients reach the student features (the FAKD paper's loss). DUKD-code's re-implementation packs the per-layer
+ * losses into a new tensor (`torch.tensor([...])` in models/fakd_model.py), which detaches them: as released its
+ * affinity term has no gradient and the run is response KD. `detach: true` reproduces that (the value is
+ * computed and logged, its gradient is zero); fakd.ts offers it as `detachAffinity` for DUKD's FAKD* rows.
  *
  * Memory: one map is N² floats per sample (2304² ≈ 5.3 M at 48×48; batch 16 × 3 layers × 2 networks ≈ 2 GB before
  * gradients). `affinityL1` therefore never materialises a whole map: forward and backward run over row chunks
@@ -63,7 +63,7 @@ function affinityRows(fn: tf.Tensor3D, r0: number, r: number): tf.Tensor3D {
  * Gradient w.r.t. Fs: (G + Gᵀ)·Fs / (B·N²) with G = sign(A_S - A_T) (0 at ties, like PyTorch's abs);
  * Ft gets a zero gradient (the teacher side is sg by construction).
  */
-export function affinityL1Normalized(ns: tf.Tensor3D, nt: tf.Tensor3D, chunkRows = AFFINITY_CHUNK_ROWS): tf.Scalar {
+export function affinityL1Normalized(ns: tf.Tensor3D, nt: tf.Tensor3D, chunkRows = AFFINITY_CHUNK_ROWS, detach = false): tf.Scalar {
   const [b, n] = ns.shape;
   if (nt.shape[0] !== b || nt.shape[1] !== n) {
     throw new Error(`affinityL1Normalized: [${ns.shape.join(', ')}] vs [${nt.shape.join(', ')}] differ in batch or positions`);
@@ -83,6 +83,7 @@ export function affinityL1Normalized(ns: tf.Tensor3D, nt: tf.Tensor3D, chunkRows
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [sv, tv] = saved as [tf.Tensor3D, tf.Tensor3D];
+        if (detach) return [tf.zerosLike(sv), tf.zerosLike(tv)];
         const c = sv.shape[2];
         const grad = tf.tidy(() => {
           const rowsPart: tf.Tensor[] = [];
@@ -106,15 +107,16 @@ export function affinityL1Normalized(ns: tf.Tensor3D, nt: tf.Tensor3D, chunkRows
 /**
  * mean |A(fs) - A(ft)| over (B, N, N). `fs` and `ft` must agree in batch and spatial size (channels may
  * differ). Memory-bounded (see `affinityL1Normalized`); the teacher side gets no gradient (FAKD's teacher is frozen).
+ * `detach`: the student side gets none either (the value of DUKD-code's detached term; see the file comment).
  */
-export function affinityL1(fs: tf.Tensor4D, ft: tf.Tensor4D, opts: { readonly chunkRows?: number } = {}): tf.Scalar {
+export function affinityL1(fs: tf.Tensor4D, ft: tf.Tensor4D, opts: { readonly chunkRows?: number; readonly detach?: boolean } = {}): tf.Scalar {
   if (fs.shape[0] !== ft.shape[0] || fs.shape[1] !== ft.shape[1] || fs.shape[2] !== ft.shape[2]) {
     throw new Error(
       `affinityL1: student and teacher features must share batch and spatial size ` +
         `([${fs.shape.join(', ')}] vs [${ft.shape.join(', ')}])`,
     );
   }
-  return tf.tidy(() => affinityL1Normalized(normalizePositions(fs), normalizePositions(ft), opts.chunkRows));
+  return tf.tidy(() => affinityL1Normalized(normalizePositions(fs), normalizePositions(ft), opts.chunkRows, opts.detach ?? false));
 }
 
 /** The same loss by plain autodiff over whole N×N maps (reference for tests; O(B·N²) memory). */

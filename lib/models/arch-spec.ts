@@ -50,8 +50,8 @@ export interface ArchSpec<C extends ArchConfig = ArchConfig> {
   /** Depth in FAKD tap units (EDSR blocks, RCAN groups, SwinIR RSTBs). */
   bodyUnits(cfg: C): number;
   /**
-   * Units after which FAKD's two inner taps sit: `thirds` (FAKD code) and `dukd4` (DUKD code, which also
-   * taps 'head'); the caller adds 'body.out'.
+   * Units after which FAKD's two inner taps sit, by this network's own depth (teacher and student each: FAKD
+   * code): `thirds` (FAKD code) and `dukd4` (DUKD code, which also taps 'head'); the caller adds 'body.out'.
    */
   fakdUnits(cfg: C, mode: 'thirds' | 'dukd4'): [number, number];
   /** Analytic parameters and MACs (fvcore convention) for one lrHeight x lrWidth input (complexity.ts). */

@@ -61,6 +61,8 @@ export const PAPER_CLAIMS: Readonly<Record<JobResult['job'], readonly PaperClaim
   heterogeneous: [
     { id: 'edsr->rcan', text: 'DUKD from an EDSR teacher beats the RCAN student trained from scratch', row: 'edsr->rcan', than: 'scratch' },
     { id: 'swinir->rcan', text: 'DUKD from a SwinIR teacher beats the RCAN student trained from scratch', row: 'swinir->rcan', than: 'scratch' },
+    { id: 'edsr->rcan-full', text: 'full DUKD from an EDSR teacher beats the RCAN student trained from scratch', row: 'edsr->rcan-full', than: 'scratch' },
+    { id: 'swinir->rcan-full', text: 'full DUKD from a SwinIR teacher beats the RCAN student trained from scratch', row: 'swinir->rcan-full', than: 'scratch' },
   ],
 };
 

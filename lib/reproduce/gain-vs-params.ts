@@ -93,7 +93,7 @@ export function gainVsParamsFigure(points: readonly GainPoint[], title = 'PSNR g
       type: 'scatter', mode: 'markers+text', name: `${source}: ${method} (${where})`,
       x: pts.map((p) => p.params), y: pts.map((p) => p.gain),
       text: pts.map((p) => (source === 'paper' ? p.backbone.toUpperCase() : `${p.backbone.toUpperCase()} (ours)`)), textposition: 'top center',
-      marker: { size: 11, symbol: symbols[source] ?? 'circle', color: colours[method] },
+      marker: { size: 11, symbol: symbols[source] ?? 'circle', color: colours[method] ?? colours[method.split(/[ *]/)[0]] }, // 'FAKD (…)', 'FAKD* (…)': FAKD's colour
       ...(withCi ? { error_y: ciErrorY(pts.map((p) => p.gain), pts.map((p) => p.ci)) } : {}),
     };
   });

@@ -1,6 +1,8 @@
 /**
- * DUKD-v2 Table 3: heterogeneous distillation into an RCAN student with DUKD (RCAN's DUKD-code
- * setting for the scale): the Scratch RCAN student, an EDSR teacher -> RCAN and a SwinIR teacher -> RCAN. The
+ * DUKD-v2 Table 3: heterogeneous distillation into an RCAN student: the Scratch RCAN student, then per teacher
+ * (EDSR, SwinIR) two DUKD rows: '<t>->rcan' at RCAN's DUKD-code setting for the scale (x2/x4: no zoom-out, no
+ * augmentations; DUKD code options/RCAN/dukd_rcan_x4...yml) and '<t>->rcan-full' with every DUKD part on (the
+ * 'dukd-full' preset: the paper's text describes full DUKD). Both stand beside the paper's row. The
  * paper uses x4, the RCAN 64/6/10 student and the EDSR 256x32 / SwinIR-M teachers ('paper' preset). One
  * `teacherWeights` names one teacher's weights, so with it pick that teacher alone (`teachers: ['edsr']`);
  * teachers without weights are trained with scratch. 'quick'/'smoke' use small pairs (job-config.ts).
@@ -16,13 +18,15 @@ export interface HeterogeneousOptions extends ReproduceOptions {
   readonly teachers?: readonly ('edsr' | 'swinir')[];
 }
 
-/** Table 3's row specs: Scratch RCAN, then one DUKD row per teacher. */
+/** Table 3's row specs: Scratch RCAN, then per teacher DUKD at RCAN's code setting and full DUKD. */
 export function heterogeneousRows(preset: PresetName, teachers: readonly ('edsr' | 'swinir')[] = ['edsr', 'swinir']): RowSpec[] {
   const student = backbonePair(preset, 'rcan').student;
   const rows: RowSpec[] = [{ row: 'scratch', label: table3Row('none').label, method: 'scratch', pair: { teacher: backbonePair(preset, teachers[0] ?? 'edsr').teacher, student }, paper: table3Row('none').sets }];
   for (const t of teachers) {
     const r = table3Row(t);
-    rows.push({ row: `${t}->rcan`, label: r.label, method: 'dukd', pair: { teacher: backbonePair(preset, t).teacher, student }, paper: r.sets });
+    const pair = { teacher: backbonePair(preset, t).teacher, student };
+    rows.push({ row: `${t}->rcan`, label: `${r.label} (DUKD, RCAN code setting)`, method: 'dukd', pair, paper: r.sets });
+    rows.push({ row: `${t}->rcan-full`, label: `${r.label} (full DUKD)`, method: 'dukd-full', pair, paper: r.sets });
   }
   return rows;
 }

@@ -11,7 +11,7 @@
  */
 import * as path from 'node:path';
 import { initBackend } from '../backend/index';
-import { type MethodKind, type MethodPresetName, presetNeedsTeacher } from '../distill/config';
+import { type MethodConfig, type MethodKind, type MethodPresetName, presetNeedsTeacher } from '../distill/config';
 import { buildModel } from '../models/build';
 import { WARM_START_MODES, type TrainConfig, type WarmStartMode } from '../config/train';
 import type { ArchConfig } from '../models/types';
@@ -62,6 +62,8 @@ export type RowSpec = {
   readonly pair: BackbonePair;
   /** The paper's cells for this row (null: no published row). */
   readonly paper: PaperCells | null;
+  /** Trained only when named (onlyRows / `--rows`), not in the job's default rows (e.g. the FAKD* variant). */
+  readonly optional?: boolean;
 };
 
 export type RunSummary = {
@@ -77,6 +79,8 @@ export type RunSummary = {
   readonly wallSec: number;
   readonly cached: boolean;
   readonly formula: string;
+  /** The method config the run trained (plain JSON; the report prints it per row). */
+  readonly methodConfig: MethodConfig;
   /** The x2 run the student was warm-started from (DUKD code starts EDSR x4 students from x2), or null. */
   readonly warmStartRunId: string | null;
 };
@@ -171,9 +175,9 @@ export function warmStartMode(choice: WarmStartChoice, preset: PresetName, scale
   return choice;
 }
 
-/** The rows named in `only` (in table order), or all; an unknown id is an error listing the table's ids. */
+/** The rows named in `only` (in table order), or all but the optional ones; an unknown id is an error listing the table's ids. */
 export function selectRows(rows: readonly RowSpec[], only: readonly string[] | null): readonly RowSpec[] {
-  if (!only || only.length === 0) return rows;
+  if (!only || only.length === 0) return rows.filter((r) => !r.optional);
   const ids = rows.map((r) => r.row);
   for (const id of only) if (!ids.includes(id)) throw new Error(`unknown row '${id}'; this table's rows: ${ids.join(', ')}`);
   return rows.filter((r) => only.includes(r.row));
@@ -299,7 +303,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
       if (probe) agreement.push({ row: spec.row, method: spec.method, seed, runId: run.id, ...(await probe.score(run.student)) });
       const summary: RunSummary = {
         row: spec.row, method: spec.method, seed, runId: run.id, dir: run.dir, teacherRunId: teacher?.runId ?? null, trainSec: run.results.elapsedSec,
-        wallSec: (performance.now() - r0) / 1000, cached: steps === 0, formula: run.results.formula, warmStartRunId: warm?.runId ?? null,
+        wallSec: (performance.now() - r0) / 1000, cached: steps === 0, formula: run.results.formula, methodConfig: cfg.method, warmStartRunId: warm?.runId ?? null,
       };
       runs.push(summary);
       opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'done', summary, psnr: scores[0]?.psnr });

@@ -6,7 +6,7 @@
  *  2. validation PSNR per step (the runs' in-training validation, EMA weights);
  *  3. PSNR gain over Scratch, ours beside the paper's, per row (absolute values differ: other data and nets);
  *  4. teacher-student agreement bars (PSNR(S, T) on training patches and held-out images).
- * Tables (HTML): our PSNR/SSIM per row beside the paper's, and the runs (ids, times).
+ * Tables (HTML): our PSNR/SSIM per row beside the paper's, each row's method config, and the runs (ids, times).
  * With several seeds (seed-table.ts) curves are the mean over a row's seeds with a ± sd band, gain bars carry
  * 95 % confidence whiskers (paired by seed), agreement bars ± sd whiskers, and the table shows mean ± sd, n,
  * the paired differences from Scratch and KD and their verdicts.
@@ -92,6 +92,22 @@ export function comparisonTable(job: JobResult): TableRow[] {
       runId: r.runId,
     };
   });
+}
+
+/**
+ * What each row trained, one line per row: its method preset, the objective and the whole method config (JSON),
+ * so a row's variant (e.g. which FAKD, which DUKD switches) is on the page beside its numbers.
+ */
+export type MethodConfigRow = { readonly row: string; readonly preset: string; readonly objective: string; readonly config: string };
+export function methodConfigTable(job: Pick<JobResult, 'runs' | 'rows'>): MethodConfigRow[] {
+  const seen = new Set<string>();
+  const out: MethodConfigRow[] = [];
+  for (const r of job.runs) {
+    if (seen.has(r.row)) continue;
+    seen.add(r.row);
+    out.push({ row: job.rows.find((x) => x.row === r.row)?.label ?? r.row, preset: r.method, objective: r.formula, config: JSON.stringify(r.methodConfig) });
+  }
+  return out;
 }
 
 function round(x: number, d: number): number {
@@ -200,6 +216,7 @@ export function reportTablesHtml(job: JobResult): string {
   return [
     ...notes.map((n) => `<p>${escapeHtml(n)}</p>`),
     tableHtml(comparisonTable(job), { title: `PSNR / SSIM per row beside the paper (${job.protocol})`, digits: 4 }),
+    tableHtml(methodConfigTable(job), { title: 'What each row trained: method preset, objective, method config' }),
     '<h2>Teachers</h2>',
     tableHtml(teachers, { title: 'Shared teachers' }),
     '<h2>Runs</h2>',

@@ -117,9 +117,13 @@ function nonFinite(err: unknown): { term: string; value: string } | null {
   return null;
 }
 
+/**
+ * Loads the pool's weights into the student. The trained variables are the student's parameters first, then
+ * any the method trains besides (FitNet's regressors; DistillMethod.trainable), so the student takes the prefix.
+ */
 function setNetWeights(net: SRNet, weights: readonly Float32Array[]): void {
   const vars = Array.from(net.params.values());
-  if (vars.length !== weights.length) throw new Error(`student has ${vars.length} parameters, the pool ${weights.length}`);
+  if (vars.length > weights.length) throw new Error(`student has ${vars.length} parameters, the pool ${weights.length}`);
   vars.forEach((v, i) => {
     if (v.size !== weights[i].length) throw new Error(`student parameter ${i} has ${v.size} values, the pool's ${weights[i].length}`);
     tf.tidy(() => v.assign(tf.tensor(weights[i], v.shape, 'float32')));

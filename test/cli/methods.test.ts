@@ -13,6 +13,9 @@ describe('srkd methods', () => {
     expect(rows.find((r) => r.kind === 'scratch')).toMatchObject({ teacher: false, formula: 'total = 1·rec' });
     // DUKD code's RCAN x3 setting: rec 2, kd 1, zoom-out on
     expect(rows.find((r) => r.kind === 'dukd')?.formula).toBe('total = 2·rec + 1·kd + 1·zi + 2·zo_rec + 1·zo_kd');
+    // the AugKD feature-KD baselines
+    expect(rows.find((r) => r.kind === 'fitnet')).toMatchObject({ teacher: true, formula: 'total = 1·rec + 0.00001538·hint' });
+    expect(rows.find((r) => r.kind === 'at')).toMatchObject({ teacher: true, formula: 'total = 1·rec + 500·at' });
   });
 
   it('prints a table and refuses an unknown backbone', async () => {

@@ -44,6 +44,22 @@ describe('presets', () => {
     expect(release.method.kind === 'dukd' && release.method.updateMode).toBe('twoStepAccumulate');
   });
 
+  it("'fakd-dukd-release' carries the released schedule (x0.5 at 18,750 of 250k steps), scaled to shorter presets", () => {
+    const paper = trainPreset('paper', { method: 'fakd-dukd-release' });
+    expect(paper.optim).toEqual({ ...PRESETS.paper.optim, milestones: [18750], gamma: 0.5 });
+    expect(paper.method).toMatchObject({ kind: 'fakd', recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: true });
+    // 400 steps: 18750 / 250000 · 400 = 30; 4 steps: at least step 1
+    expect(trainPreset('quick', { method: 'fakd-dukd-release' }).optim).toMatchObject({ milestones: [30], gamma: 0.5 });
+    expect(trainPreset('smoke', { method: 'fakd-dukd-release' }).optim).toMatchObject({ milestones: [1], gamma: 0.5 });
+    // any other method keeps the preset's schedule, the presets themselves are untouched
+    expect(trainPreset('paper', { method: 'fakd-dukd-weights' }).optim).toEqual(PRESETS.paper.optim);
+    expect(trainPreset('paper', { method: 'fakd' }).optim).toEqual(PRESETS.paper.optim);
+    expect(PRESETS.paper.optim.milestones).toEqual([100_000, 200_000]);
+    // the release's RCAN FAKD config keeps the usual schedule
+    const rcan = { arch: 'rcan', feats: 64, groups: 10, blocks: 6, reduction: 16, resScale: 1 } as const;
+    expect(trainPreset('paper', { method: 'fakd-dukd-release', student: rcan }).optim).toEqual(PRESETS.paper.optim);
+  });
+
   it('every method preset (Table 4 rows included) makes a valid quick and smoke config, at x2 and x4', () => {
     for (const preset of ['quick', 'smoke'] as const) {
       for (const method of METHOD_PRESET_NAMES) {

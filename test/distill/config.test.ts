@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildMethod } from '../../lib/distill/methods';
-import { METHOD_PRESET_NAMES, methodPreset } from '../../lib/distill/config';
+import { METHOD_PRESET_NAMES, methodPreset, methodPresetOptim } from '../../lib/distill/config';
 import { assertMethodConfig, defaultMethodConfig, METHOD_KINDS, METHOD_SMOKE_CONFIGS } from '../../lib/distill/methods';
 import { describeFormula } from '../../lib/distill/methods';
 import type { Scale } from '../../lib/types';
@@ -25,7 +25,7 @@ describe('defaultMethodConfig', () => {
   it('follows spec 11 for scratch, kd, fakd', () => {
     expect(defaultMethodConfig('scratch', 'edsr', 4)).toEqual({ kind: 'scratch' });
     expect(defaultMethodConfig('kd', 'rcan', 4)).toEqual({ kind: 'kd', recWeight: 1, kdWeight: 1 });
-    expect(defaultMethodConfig('fakd', 'edsr', 4)).toEqual({ kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: 'thirds' });
+    expect(defaultMethodConfig('fakd', 'edsr', 4)).toEqual({ kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: 'thirds', detachAffinity: false });
   });
 
   it('DUKD follows the spec 7.3 table per backbone and scale', () => {
@@ -62,7 +62,7 @@ describe('assertMethodConfig', () => {
   const dukd = defaultMethodConfig('dukd', 'edsr', 4);
   const cases: [unknown, RegExp][] = [
     [null, /^method must be an object \(got null\)/],
-    [{ kind: 'csd' }, /method\.kind must be one of 'scratch', 'kd', 'fakd', 'dukd', 'augkd', 'dckd' \(got "csd"\)/],
+    [{ kind: 'csd' }, /method\.kind must be one of 'scratch', 'kd', 'fakd', 'fitnet', 'at', 'dukd', 'augkd', 'dckd' \(got "csd"\)/],
     [{ ...dukd, augProb: 1.5 }, /method\.augProb must be a number in \[0, 1\] \(got 1\.5\)/],
     [{ ...dukd, recWeight: -1 }, /method\.recWeight must be a finite number >= 0 \(got -1\)/],
     [{ ...dukd, tiles: 0 }, /method\.tiles must be a positive integer \(got 0\)/],
@@ -103,10 +103,17 @@ describe('assertMethodConfig', () => {
     expect(flags('dukd-zi-da')).toEqual([true, false, true]);
     expect(flags('dukd')).toEqual([true, true, true]);
     expect(flags('kd-dukd-weights')).toEqual([false, false, false]);
+    expect(flags('dukd-full')).toEqual([true, true, true]);
+    expect(methodPreset('dukd-full', 'rcan', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, zoomIn: true, zoomOut: true, invAug: true, augProb: 0.3 });
+    expect(methodPreset('dukd', 'rcan', 4)).toMatchObject({ zoomOut: false, invAug: false }); // RCAN x4 code setting
     expect(methodPreset('kd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 5, kdWeight: 1 }); // DUKD's EDSR weights; 'kd' is 1/1
     expect(methodPreset('dukd-geometric-da', 'edsr', 4)).toMatchObject({ colorInvert: false, invAug: true });
     expect(methodPreset('dukd-release', 'edsr', 4)).toMatchObject({ updateMode: 'twoStepAccumulate', legacyInverseOrder: true });
-    expect(methodPreset('fakd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10 });
+    expect(methodPreset('fakd-dukd-weights', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: false });
+    expect(methodPreset('fakd-dukd-release', 'edsr', 4)).toMatchObject({ recWeight: 1, kdWeight: 1, affinityWeight: 10, taps: 'dukd4', detachAffinity: true });
+    expect(methodPresetOptim('fakd-dukd-release', 'edsr')).toEqual({ milestones: [18750], gamma: 0.5, atTotalSteps: 250000 });
+    expect(methodPresetOptim('fakd-dukd-release', 'rcan')).toBeNull(); // the release's RCAN FAKD config keeps the usual schedule
+    expect(methodPresetOptim('fakd-dukd-weights', 'edsr')).toBeNull();
   });
 });
 
@@ -119,6 +126,11 @@ describe('describeFormula', () => {
     expect(describeFormula(defaultMethodConfig('dukd', 'rcan', 4))).toBe('total = 1·rec + 1·kd + 1·zi');
     expect(describeFormula(methodPreset('dukd-zo', 'edsr', 4))).toBe('total = 5·rec + 1·kd + 5·zo_rec + 1·zo_kd');
     expect(describeFormula({ ...defaultMethodConfig('augkd', 'edsr', 4), augkdWeight: 0.5 })).toBe('total = 5·rec + 1·kd + 0.5·zi + 5·zo_rec + 0.5·zo_kd');
+    expect(describeFormula(methodPreset('fakd-augkd', 'edsr', 4))).toBe('total = 5·rec + 1·kd + 10·aff + 1·zi + 5·zo_rec + 1·zo_kd');
+    expect(methodPreset('fakd-augkd', 'edsr', 4)).toMatchObject({ kind: 'augkd', fakd: { affinityWeight: 10, taps: 'dukd4' } });
+    expect(defaultMethodConfig('augkd', 'edsr', 4).fakd).toBeNull();
+    expect(() => assertMethodConfig({ ...defaultMethodConfig('augkd', 'edsr', 4), fakd: { affinityWeight: 10 } })).toThrow(/method\.fakd\.taps is missing/);
+    expect(() => assertMethodConfig({ ...defaultMethodConfig('augkd', 'edsr', 4), fakd: 3 })).toThrow(/method\.fakd must be null or \{ affinityWeight, taps \} \(got 3\)/);
   });
 
   it('splits a two-step update', () => {

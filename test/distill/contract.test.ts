@@ -15,6 +15,9 @@ import type { SRBatch } from '../../lib/types';
 
 const fx = useTinyNets();
 
+/** Methods that train variables of their own besides the student's. */
+const OWN_TRAINABLE = new Set(['fitnet']);
+
 const ctxOf = (step: number, sampleOffset: number): StepContext => ({ step, seed: 7, sampleOffset, batchSizeTotal: 4 });
 
 const built: DistillMethod[] = [];
@@ -85,11 +88,17 @@ describe.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('con
     expect(Object.keys(r.termValues)).toEqual(m.termNames);
     expect(r.ranks.every((k) => k === 0)).toBe(true);
     expect(Object.values(r.termValues).every(Number.isFinite)).toBe(true);
-    const want = trainableVariables(m, fx.nets).map((v) => v.name).sort();
-    expect(want).toEqual(Array.from(fx.student.params.values()).map((v) => v.name).sort());
+    // the student's parameters first, in order; then only variables the method owns (FitNet's regressors)
+    const trainable = trainableVariables(m, fx.nets).map((v) => v.name);
+    const studentNames = Array.from(fx.student.params.values()).map((v) => v.name);
+    expect(trainable.slice(0, studentNames.length)).toEqual(studentNames);
+    const own = trainable.slice(studentNames.length);
+    expect(own.length > 0).toBe(OWN_TRAINABLE.has(config.kind));
+    const want = [...trainable].sort();
     expect(Object.keys(r.gradValues).sort()).toEqual(want);
     const teacherNames = new Set(Array.from(fx.teacher.params.values()).map((v) => v.name));
     expect(Object.keys(r.gradValues).some((k) => teacherNames.has(k))).toBe(false);
+    expect(own.some((k) => teacherNames.has(k) || studentNames.includes(k))).toBe(false);
     expect(Object.values(r.gradValues).every((g) => g.every(Number.isFinite))).toBe(true);
   });
 

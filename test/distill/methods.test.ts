@@ -98,7 +98,7 @@ function jsAffL1(fs: Img, ft: Img): number {
 
 describe('FAKD', () => {
   it('rec, kd, aff equal the hand-computed values (explicit taps)', () => {
-    const cfg: MethodConfig = { kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: { student: ['head', 'body.out'], teacher: ['body.0', 'head'] } };
+    const cfg: MethodConfig = { kind: 'fakd', recWeight: 0.5, kdWeight: 0.5, affinityWeight: 10 / 255, taps: { student: ['head', 'body.out'], teacher: ['body.0', 'head'] }, detachAffinity: false };
     const { values, prep } = run(cfg);
     expect(values.rec).toBeCloseTo(0.5 * jsL1(LR.map(sr), HR), 6);
     expect(values.kd).toBeCloseTo(0.5 * jsL1(LR.map(sr), LR.map(te)), 6);
@@ -107,6 +107,28 @@ describe('FAKD', () => {
     expect(perLayer).toBeGreaterThan(1e-4);
     expect(values.aff).toBeCloseTo((10 / 255) * 2 * perLayer, 6);
     tf.dispose(prep);
+  });
+
+  it('detachAffinity: the same aff value, no gradient from it (DUKD code FAKD*); rec and kd still train', () => {
+    const taps = { student: ['head', 'body.out'], teacher: ['body.0', 'head'] };
+    const base: MethodConfig = { kind: 'fakd', recWeight: 1, kdWeight: 1, affinityWeight: 10, taps, detachAffinity: false };
+    const grads = (cfg: MethodConfig, term: string): { value: number; g: number[] } => {
+      const m = buildMethod(cfg) as DistillMethod;
+      const batch = batchOf();
+      const prep = m.prepare(batch, nets, ctx);
+      const { value, grads: g } = tf.variableGrads(() => m.terms(nets, batch, prep)[term], [student.w, student.b]);
+      const out = { value: value.dataSync()[0], g: [g[student.w.name].dataSync()[0], g[student.b.name].dataSync()[0]] };
+      tf.dispose([value, g, prep, batch]);
+      return out;
+    };
+    const live = grads(base, 'aff');
+    const dead = grads({ ...base, detachAffinity: true }, 'aff');
+    expect(dead.value).toBeCloseTo(live.value, 6);
+    expect(Math.max(...live.g.map(Math.abs))).toBeGreaterThan(1e-4);
+    expect(dead.g).toEqual([0, 0]);
+    const kd = grads({ ...base, detachAffinity: true }, 'kd');
+    expect(Math.max(...kd.g.map(Math.abs))).toBeGreaterThan(1e-4);
+    expect(buildMethod({ ...base, detachAffinity: true }).notes?.join(' ')).toMatch(/no gradient/);
   });
 
   it("resolves the official 'thirds' and DUKD taps", () => {
@@ -120,8 +142,104 @@ describe('FAKD', () => {
     expect(resolveFakdTaps('thirds', rcan(10, 6), rcan(10, 20)).teacher).toEqual(['body.2', 'body.6', 'body.out']);
     expect(resolveFakdTaps('dukd4', rcan(10, 6), rcan(10, 20)).student).toEqual(['head', 'body.2', 'body.6', 'body.out']);
     const swin = (n: number) => ({ arch: 'swinir', embedDim: 60, depths: Array(n).fill(6), heads: Array(n).fill(6), windowSize: 8, mlpRatio: 2, upsampler: 'pixelshuffle', upsampleFeats: 64 }) as const;
-    // A-FAKD-4: student RSTB k against teacher RSTB round(k·6/4)
-    expect(resolveFakdTaps('thirds', swin(4), swin(6))).toEqual({ student: ['body.0', 'body.1', 'body.out'], teacher: ['body.1', 'body.2', 'body.out'] });
+    // each network by its own depth: student after RSTBs 1 and 2 (of 4), teacher after RSTBs 2 and 4 (of 6)
+    expect(resolveFakdTaps('thirds', swin(4), swin(6))).toEqual({ student: ['body.0', 'body.1', 'body.out'], teacher: ['body.1', 'body.3', 'body.out'] });
+  });
+
+  it('places each network\'s taps by its own depth, as the FAKD code (16-block student, 32-block teacher)', () => {
+    const edsr = (blocks: number) => ({ arch: 'edsr', feats: 64, blocks, resScale: 0.1 }) as const;
+    // FAKD code models/edsr.py: block_num = [int(n/3), int(2n/3) - int(n/3), ...] for each network:
+    // n = 16 -> after 5 and 10 blocks, n = 32 -> after 10 and 21 blocks (a depth ratio would give 20)
+    expect(resolveFakdTaps('thirds', edsr(16), edsr(32))).toEqual({
+      student: ['body.4', 'body.9', 'body.out'],
+      teacher: ['body.9', 'body.20', 'body.out'],
+    });
+    // DUKD code's list, one block later in each network
+    expect(resolveFakdTaps('dukd4', edsr(16), edsr(32))).toEqual({
+      student: ['head', 'body.5', 'body.10', 'body.out'],
+      teacher: ['head', 'body.10', 'body.21', 'body.out'],
+    });
+  });
+});
+
+// ---- FitNet and AT (feature-KD baselines) --------------------------------------------------------------------
+
+/** Plain-JS AT map of one feature image: channel mean of squares per position, L2-normalised. */
+function jsAtMap(f: Img): number[] {
+  const q = f.flat(1).map((v) => v.reduce((t, x) => t + x * x, 0) / v.length);
+  const n = Math.hypot(...q);
+  return q.map((x) => x / n);
+}
+
+describe('AT and FitNet', () => {
+  it('AT: rec, kd and at equal the hand-computed values; kd leaves the objective at weight 0', () => {
+    const taps = { student: ['head'], teacher: ['body.0'] };
+    const { values, prep } = run({ kind: 'at', recWeight: 1, kdWeight: 0.5, atWeight: 500, taps });
+    expect(values.rec).toBeCloseTo(jsL1(LR.map(sr), HR), 6);
+    expect(values.kd).toBeCloseTo(0.5 * jsL1(LR.map(sr), LR.map(te)), 6);
+    let sq = 0;
+    let count = 0;
+    for (const x of LR) {
+      const a = jsAtMap(jsAffine(x, S.w, S.b));
+      const b = jsAtMap(jsAffine(x, T.w, T.b));
+      a.forEach((v, i) => { sq += (v - b[i]) ** 2; count++; });
+    }
+    expect(sq / count).toBeGreaterThan(1e-8);
+    expect(values.at).toBeCloseTo(500 * (sq / count), 5);
+    tf.dispose(prep);
+    const m = buildMethod({ kind: 'at', recWeight: 1, kdWeight: 0, atWeight: 500, taps });
+    expect(m.termNames).toEqual(['rec', 'at']);
+  });
+
+  it('FitNet: one middle hint through the learned 1x1 regressor, ½·mean of squares; the regressor is trainable', () => {
+    const m = buildMethod({ kind: 'fitnet', recWeight: 1, kdWeight: 0, hintWeight: 2, taps: 'middle' }) as DistillMethod;
+    m.init!(nets);
+    try {
+      const vars = m.trainable!(nets);
+      expect(vars.slice(0, 2)).toEqual([student.w, student.b]);
+      const [rw, rb] = vars.slice(2); // [1, 1, 3, 3] and [3]
+      expect(rw.shape).toEqual([1, 1, 3, 3]);
+      const W = Array.from(rw.dataSync());
+      const B = Array.from(rb.dataSync());
+      const batch = batchOf();
+      const prep = m.prepare(batch, nets, ctx);
+      const terms = m.terms(nets, batch, prep);
+      expect(Object.keys(terms)).toEqual(['rec', 'hint']);
+      // the stand-ins have one block: 'middle' = after floor(1/2) = 0 units = 'head' (w·x + b) in both nets
+      let sq = 0;
+      let count = 0;
+      for (const x of LR) {
+        const fs = jsAffine(x, S.w, S.b).flat(1);
+        const ft = jsAffine(x, T.w, T.b).flat(1);
+        fs.forEach((v, p) => {
+          for (let o = 0; o < 3; o++) {
+            const r = B[o] + v.reduce((t, xi, i) => t + xi * W[i * 3 + o], 0);
+            sq += (r - ft[p][o]) ** 2;
+            count++;
+          }
+        });
+      }
+      expect(terms.hint.dataSync()[0]).toBeCloseTo(2 * 0.5 * (sq / count), 5);
+      const g = tf.variableGrads(() => m.terms(nets, batch, prep).hint, [rw, rb]);
+      expect(Math.max(...Array.from(g.grads[rw.name].dataSync()).map(Math.abs))).toBeGreaterThan(1e-6);
+      tf.dispose([terms, prep, batch, g.value, g.grads]);
+    } finally {
+      m.dispose!();
+    }
+  });
+});
+
+describe('AugKD on top of FAKD', () => {
+  it("adds FAKD's affinity term on the original stream and leaves every AugKD term as it was", () => {
+    const taps = { student: ['head', 'body.out'], teacher: ['body.0', 'head'] };
+    const base = defaultMethodConfig('augkd', 'edsr', 2);
+    const plain = run(base);
+    const both = run({ ...base, fakd: { affinityWeight: 10, taps } });
+    expect(Object.keys(both.values)).toEqual(['rec', 'kd', 'aff', 'zi', 'zo_rec', 'zo_kd']);
+    for (const [k, v] of Object.entries(plain.values)) expect(both.values[k]).toBeCloseTo(v, 6);
+    const perLayer = (jsAffL1(jsAffine(LR[0], S.w, S.b), jsAffine(LR[0], T.w, T.b)) + jsAffL1(jsAffine(LR[1], S.w, S.b), jsAffine(LR[1], T.w, T.b))) / 2;
+    expect(both.values.aff).toBeCloseTo(10 * 2 * perLayer, 5);
+    tf.dispose([plain.prep, both.prep]);
   });
 });
 

@@ -20,7 +20,7 @@ describe('METHODS', () => {
   it('every record is keyed by its kind and every kind has smoke configs', () => {
     for (const k of METHOD_KINDS) expect(methodSpec(k).kind).toBe(k);
     expect(new Set(METHOD_SMOKE_CONFIGS.map((c) => c.config.kind))).toEqual(new Set(METHOD_KINDS));
-    expect(() => methodSpec('csd-typo')).toThrow(/method.kind must be one of 'scratch', 'kd', 'fakd', 'dukd', 'augkd', 'dckd' \(got "csd-typo"\)/);
+    expect(() => methodSpec('csd-typo')).toThrow(/method.kind must be one of 'scratch', 'kd', 'fakd', 'fitnet', 'at', 'dukd', 'augkd', 'dckd' \(got "csd-typo"\)/);
   });
 
   it.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('%s: the built method matches its record', (_name, cfg) => {

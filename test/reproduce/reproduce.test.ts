@@ -11,12 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommandArgs } from '../../lib/cli/command';
 import { reproduceCommand } from '../../lib/cli/commands/reproduce';
 import { ABLATION_METHODS, ablationRows, reproduceAblation } from '../../lib/reproduce/ablation';
-import { type JobResult, warmStartMode } from '../../lib/reproduce/job';
+import { type JobResult, selectRows, warmStartMode } from '../../lib/reproduce/job';
 import { ablationPair, rowConfig } from '../../lib/reproduce/job-config';
 import { mainComparisonRows } from '../../lib/reproduce/main-comparison';
 import { heterogeneousRows } from '../../lib/reproduce/heterogeneous';
 import { ABLATION_ROWS, PAPER_SETS, TABLE2, TABLE3, TABLE4, table2Row, table4Row } from '../../lib/reproduce/paper-numbers';
-import { comparisonTable, reportFigureList, reportFigures, writeReport } from '../../lib/reproduce/report';
+import { comparisonTable, methodConfigTable, reportFigureList, reportFigures, writeReport } from '../../lib/reproduce/report';
 import { teacherConfig } from '../../lib/reproduce/teacher';
 import { runCommand } from '../cli-run';
 
@@ -63,19 +63,36 @@ describe('paper numbers', () => {
     expect(cfg('full').method).toMatchObject({ kind: 'dukd', zoomIn: true, zoomOut: true, invAug: true, recWeight: 5, kdWeight: 1 });
     expect(cfg('scratch').teacher).toBeNull();
     expect(cfg('kd').teacherWeights).toBe('/w');
-    // the control row after the paper's: KD at DUKD's weights, no paper cells
-    expect(rows.map((r) => r.row)).toEqual([...ABLATION_ROWS, 'kd-dukd-weights']);
-    expect(rows[rows.length - 1].paper).toBeNull();
+    // the control row after the paper's: KD at DUKD's weights, no paper cells; then the optional FAKD* row
+    expect(rows.map((r) => r.row)).toEqual([...ABLATION_ROWS, 'kd-dukd-weights', 'fakd-release']);
+    expect(selectRows(rows, null).map((r) => r.row)).toEqual([...ABLATION_ROWS, 'kd-dukd-weights']);
+    expect(selectRows(rows, ['fakd-release']).map((r) => r.row)).toEqual(['fakd-release']);
+    expect(rows.find((r) => r.row === 'kd-dukd-weights')!.paper).toBeNull();
+    // which FAKD a row is: the label says it, the config shows it
+    expect(rows.find((r) => r.row === 'fakd')!.label).toMatch(/^FAKD \(FAKD paper/);
+    expect(rows.find((r) => r.row === 'fakd-release')!.label).toMatch(/^FAKD\* \(DUKD's release/);
+    expect(cfg('fakd').method).toMatchObject({ kind: 'fakd', detachAffinity: false, taps: 'thirds' });
+    expect(cfg('fakd-release').method).toMatchObject({ kind: 'fakd', detachAffinity: true, taps: 'dukd4', recWeight: 1, kdWeight: 1, affinityWeight: 10 });
+    expect(cfg('fakd-release').optim).toMatchObject({ milestones: [18750], gamma: 0.5 });
+    expect(ablationRows('paper', ['fakd-release'])[0].optional).toBe(false); // named rows are trained
     expect(cfg('kd-dukd-weights').method).toMatchObject({ kind: 'dukd', zoomIn: false, zoomOut: false, invAug: false, recWeight: 5, kdWeight: 1 });
   });
 
   it('builds Table 2 and Table 3 rows with paper cells', () => {
-    expect(mainComparisonRows('paper', 'rcan', 4).map((r) => r.row)).toEqual(['scratch', 'kd', 'fakd', 'dukd']);
+    expect(selectRows(mainComparisonRows('paper', 'rcan', 4), null).map((r) => r.row)).toEqual(['scratch', 'kd', 'fakd', 'dukd']);
+    expect(mainComparisonRows('paper', 'rcan', 4).map((r) => r.row)).toEqual(['scratch', 'kd', 'fakd', 'fakd-release', 'dukd']);
     expect(mainComparisonRows('quick', 'swinir', 2).map((r) => r.row)).toEqual(['scratch', 'kd', 'dukd']);
     const het = heterogeneousRows('paper');
-    expect(het.map((r) => r.row)).toEqual(['scratch', 'edsr->rcan', 'swinir->rcan']);
+    expect(het.map((r) => r.row)).toEqual(['scratch', 'edsr->rcan', 'edsr->rcan-full', 'swinir->rcan', 'swinir->rcan-full']);
     expect(het.every((r) => r.pair.student.arch === 'rcan')).toBe(true);
-    expect(het[2].pair.teacher.arch).toBe('swinir');
+    expect(het[3].pair.teacher.arch).toBe('swinir');
+    // the RCAN x4 code setting (no zoom-out, no augmentations) and full DUKD, both beside the paper's row
+    const hcfg = (row: string) => rowConfig('paper', { scale: 4, method: het.find((r) => r.row === row)!.method, pair: het.find((r) => r.row === row)!.pair, teacherWeights: '/w' }).method;
+    expect(hcfg('edsr->rcan')).toMatchObject({ kind: 'dukd', zoomIn: true, zoomOut: false, invAug: false, recWeight: 1, kdWeight: 1 });
+    expect(hcfg('edsr->rcan-full')).toMatchObject({ kind: 'dukd', zoomIn: true, zoomOut: true, invAug: true, augProb: 0.3, recWeight: 1, kdWeight: 1 });
+    expect(het[2].paper).toEqual(het[1].paper);
+    expect(het[1].label).toMatch(/RCAN code setting/);
+    expect(het[2].label).toMatch(/full DUKD/);
   });
 
   it('trains the teacher with scratch, its own seed and more steps on quick', () => {
@@ -134,6 +151,11 @@ describe('reproduceAblation (smoke preset)', () => {
     expect(html).toContain('<table class="srkd-table">');
     expect(html).toContain('Zoom In + Zoom Out + DA');
     expect(html).toContain('PSNR / SSIM per row beside the paper (paper-y)');
+    // what each row trained: preset, objective, whole method config
+    expect(html).toContain('What each row trained');
+    expect(methodConfigTable(job).map((r) => r.preset)).toEqual(['scratch', 'kd', 'dukd']);
+    expect(JSON.parse(methodConfigTable(job)[2].config)).toEqual(job.runs[2].methodConfig);
+    expect(job.runs[2].methodConfig).toMatchObject({ kind: 'dukd', zoomIn: true, zoomOut: true, invAug: true });
     expect(html.match(/<script type="text\/javascript">/g)!.length).toBe(figs.length + 1); // plotly once + one per figure
     expect(fs.existsSync(path.join(path.dirname(report), 'job.json'))).toBe(true);
     expect(html).toMatch(/<h2>Conclusions<\/h2>\n<ul>\n<li>Teacher \{.*over Scratch/);

@@ -44,7 +44,7 @@ const job = {
   job: 'ablation', title: 't', paperSource: 'p', preset: 'smoke', scale: 2, protocol: 'paper-y', data: 'synthetic', teachers: [], seeds,
   rows: methods.flatMap((m) => seeds.map((s) => row(m, s))),
   runs: methods.flatMap((m) => seeds.map((s): RunSummary => ({
-    row: m, method: m, seed: s, runId: `${m}-${s}`, dir: runDir(m, s), teacherRunId: null, trainSec: 1, wallSec: 1, cached: false, formula: '', warmStartRunId: null,
+    row: m, method: m, seed: s, runId: `${m}-${s}`, dir: runDir(m, s), teacherRunId: null, trainSec: 1, wallSec: 1, cached: false, formula: '', methodConfig: { kind: 'scratch' }, warmStartRunId: null,
   }))),
   agreement: methods.flatMap((m) => seeds.map((s): AgreementRow => ({
     row: m, method: m, seed: s, runId: `${m}-${s}`, trainPsnr: 40 + s, trainPatches: 16, heldOut: [{ set: 'synthetic-valid', psnr: 35 + 2 * s, images: 4 }], protocol: 'paper-y',

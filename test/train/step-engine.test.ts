@@ -66,6 +66,28 @@ describe('step engines', () => {
     }
   });
 
+  it('fitnet: the regressors train with the student, are checkpointed, and a resumed run equals the straight one', async () => {
+    const method = METHOD_SMOKE_CONFIGS.find((c) => c.name === 'fitnet')!.config;
+    const cfg = config(method, 4);
+    const straight = await train(cfg, { runsDir: path.join(TMP, 'fitnet-straight'), resume: 'none', quiet: true, engine: 'in-process' });
+    const part = await train(cfg, { runsDir: path.join(TMP, 'fitnet-resumed'), resume: 'none', quiet: true, engine: 'in-process', totalSteps: 2 });
+    part.dispose();
+    const resumed = await train(cfg, { runsDir: path.join(TMP, 'fitnet-resumed'), quiet: true, engine: 'in-process' });
+    try {
+      const c2 = loadCheckpoint(path.join(resumed.dir, 'ckpt', 'step-2'));
+      const c4 = loadCheckpoint(path.join(resumed.dir, 'ckpt', 'step-4'));
+      const n = resumed.student.params.size;
+      expect(c4.weights.length).toBe(n + 2); // the student's parameters, then the regressor's weight and bias
+      expect(Array.from(c4.weights[n])).not.toEqual(Array.from(c2.weights[n])); // the regressor is trained
+      expect(termsLog(resumed)).toEqual(termsLog(straight));
+      const [a, b] = [weightsOf(resumed), weightsOf(straight)];
+      a.forEach((w, i) => expect(Buffer.from(w.buffer).equals(Buffer.from(b[i].buffer))).toBe(true));
+    } finally {
+      straight.dispose();
+      resumed.dispose();
+    }
+  });
+
   it('in-process: a resumed run equals the uninterrupted one bit for bit, and tensors stay flat', async () => {
     const method = METHOD_SMOKE_CONFIGS.find((c) => c.name === 'dukd-release')!.config; // every random stream + two-step update
     const cfg = config(method, 6);

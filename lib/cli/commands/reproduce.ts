@@ -13,7 +13,7 @@ import { heterogeneousRows, reproduceHeterogeneous } from '../../reproduce/heter
 import { selectRows, type JobEvent, type JobResult, type ReproduceOptions, type RowSpec, WARM_START_CHOICES, type WarmStartChoice } from '../../reproduce/job';
 import { PRESET_NAMES, type PresetName } from '../../config/presets';
 import { ARCH_NAMES, type ArchName } from '../../models/archs/index';
-import { comparisonTable, writeReport } from '../../reproduce/report';
+import { comparisonTable, methodConfigTable, writeReport } from '../../reproduce/report';
 import { createProgress, formatDuration, type Progress } from '../../util/progress';
 import { formatTable } from '../../viz/table';
 import type { Scale } from '../../types';
@@ -175,7 +175,8 @@ export const reproduceCommand: Command = {
     '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD,\n' +
     '                    then a control row: KD at DUKD\'s loss weights (kd-dukd-weights)',
     '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD',
-    '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student (DUKD)',
+    '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student, each with DUKD at RCAN\'s',
+    '                    code setting (<t>->rcan) and with full DUKD (<t>->rcan-full: zoom-out and augmentations on)',
     '  --preset P        smoke | quick (default: minutes on a CPU, synthetic data) | paper (the published protocol)',
     '  --data ROOT       train on DIV2K under ROOT, evaluate on the benchmark sets there (default: the synthetic set);',
     '                    or a folder of HR photos: trains on all but the last tenth, scores those (and the benchmark',
@@ -186,7 +187,8 @@ export const reproduceCommand: Command = {
     '  --teacher-weights-x2 FILE  teacher weights for those x2 runs (default: trained)',
     '  --pad reflect|flip  SwinIR test-time padding: reflect (default, BasicSR) or flip (SwinIR\'s main_test_swinir.py,',
     '                    how the SwinIR teachers\' published numbers were made); flip rows read paper-y+flip-pad',
-    '  --rows a,b        only these table rows (ids as in the table). Side-by-side jobs (one per row, any scheduler)',
+    '  --rows a,b        only these table rows (ids as in the table; also the optional rows, e.g. ablation/main',
+    '                    fakd-release: FAKD* as DUKD\'s release ran it). Side-by-side jobs (one per row, any scheduler)',
     '                    share the runs dir: a run another process is training is waited for, not trained twice;',
     '                    a last run without --rows then only reads the cached runs and writes the full report',
     '  --seeds LIST      train every row once per seed (e.g. 0,1,2 or 0-4; default 0, the runs of a job without it);',
@@ -233,6 +235,7 @@ export const reproduceCommand: Command = {
     }
     process.stdout.write(formatTable(comparisonTable(result), { title: `${result.title}: ours beside the paper (${result.protocol})`, digits: 3 }) + '\n');
     process.stdout.write(`paper column: ${result.paperSource}\n`);
+    process.stdout.write('\n' + formatTable(methodConfigTable(result), { title: 'What each row trained (method preset, objective, config)' }) + '\n');
     if (result.agreement.length && hasSeedSpread(result)) {
       const rows = agreementStats(result.agreement).map((a) => ({
         row: a.row, n: a.train.n, 'train PSNR(S,T)': formatMeanSd(a.train), ...Object.fromEntries(a.heldOut.map((h) => [`${h.set} PSNR(S,T)`, formatMeanSd(h.psnr)])),

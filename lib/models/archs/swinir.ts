@@ -34,6 +34,7 @@ export const SWINIR: ArchSpec<SwinIRConfig> = {
   build: buildSwinIR,
   taps: swinirTaps,
   bodyUnits: (cfg) => cfg.depths.length,
+  // the FAKD code's thirds rule over RSTBs (no official FAKD SwinIR code; 'dukd4' adds only 'head')
   fakdUnits: (cfg) => [Math.floor(cfg.depths.length / 3), Math.floor((2 * cfg.depths.length) / 3)],
   complexity(cfg, scale, lrHeight, lrWidth) {
     const c = cfg.embedDim;
