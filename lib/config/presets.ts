@@ -120,6 +120,9 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   if ((METHOD_KINDS as readonly string[]).includes(kind)) method = defaultMethodConfig(kind as MethodKind, student, scale);
   else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
   else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
-  const teacher = opts.teacher !== undefined ? opts.teacher : methodSpec(method.kind).needsTeacher ? base.teacher : null;
-  return { ...base, scale, student, teacher, method };
+  const spec = methodSpec(method.kind);
+  const teacher = opts.teacher !== undefined ? opts.teacher : spec.needsTeacher ? base.teacher : null;
+  // a method that derives its student or knobs from the teacher and the batch (CSD) fits them here
+  const fit = spec.fitPreset?.(method as never, { scale, student, teacher, batchSize: base.data.batchSize });
+  return { ...base, scale, student: opts.student ?? fit?.student ?? student, teacher, method: fit ? (fit.method as typeof method) : method };
 }

@@ -5,11 +5,13 @@
 import type { ArchName } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
+import { csdPreset } from './csd';
 import { dckdPreset, dckdStarPreset } from './dckd';
 import type { DukdConfig } from './dukd';
 import { defaultMethodConfig, type MethodConfig, methodSpec } from './methods';
 
 export type { AugkdConfig } from './augkd';
+export type { CsdConfig } from './csd';
 export type { DckdConfig, DckdFeatures, DckdHistorySource } from './dckd';
 export type { DukdConfig, UpcyclingOptions, UpdateMode } from './dukd';
 export type { FakdConfig, FakdTaps } from './fakd';
@@ -23,6 +25,8 @@ export const METHOD_PRESET_NAMES = [
   'kd',
   'fakd',
   'fakd-dukd-weights',
+  'csd',
+  'csd-slice-scratch',
   'kd-dukd-weights',
   'dukd-zi',
   'dukd-zo',
@@ -44,7 +48,8 @@ export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
  * explicitly on top of the backbone's weights; 'kd-dukd-weights' turns all three off (logits KD at DUKD's
  * w_rec/w_kd, e.g. 5/1 for EDSR, where Table 4's KD row uses 1/1); 'dukd' is the backbone's DUKD-code setting; 'dukd-release' adds
  * the code's two-step update and inverse-order bug; 'dukd-geometric-da' is full DUKD without colour inversion.
- * 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
+ * 'csd' is CSD's setting; 'csd-slice-scratch' the student initialised from the sliced teacher and trained on L1 alone (the
+ * fair baseline beside CSD, CSD repository issue 9). 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
  * VQGAN encoder for VGG-19 taps (no L_ce; for users without the VQGAN file); 'dckd-star' adds DUKD's terms.
  */
 export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig, scale: Scale): MethodConfig {
@@ -73,6 +78,9 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
       return { ...dukd, colorInvert: false };
     case 'dukd-release':
       return { ...dukd, updateMode: 'twoStepAccumulate', legacyInverseOrder: true };
+    case 'csd':
+    case 'csd-slice-scratch':
+      return csdPreset(name); // CSD applies to EDSR only; other backbones fail in checkTrain with the reason
     case 'dckd':
     case 'dckd-release':
     case 'dcr-vgg':

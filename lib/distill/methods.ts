@@ -8,6 +8,7 @@ import type { ArchName } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
 import { AUGKD } from './augkd';
+import { CSD } from './csd';
 import { DCKD } from './dckd';
 import { DUKD } from './dukd';
 import { FAKD } from './fakd';
@@ -26,7 +27,7 @@ function methodTable<T extends KeyedByKind<T>>(table: T): T {
   return table;
 }
 
-export const METHODS = methodTable({ scratch: SCRATCH, kd: KD, fakd: FAKD, dukd: DUKD, augkd: AUGKD, dckd: DCKD });
+export const METHODS = methodTable({ scratch: SCRATCH, kd: KD, fakd: FAKD, csd: CSD, dukd: DUKD, augkd: AUGKD, dckd: DCKD });
 
 export type MethodKind = keyof typeof METHODS;
 type ConfigOf<S> = S extends MethodSpec<infer C> ? C : never;

@@ -311,7 +311,13 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     for (const note of method.notes ?? []) say(`note: ${note}`);
     run.logLine({ event: 'start', step: startStep, runId: id, configHash: hash, formula, notes: method.notes ?? [], engine: kind, workers, pool: engine.banner, totalSteps, resumedFrom: startStep > 0 ? startStep : null });
 
-    const setStudentToEval = async (): Promise<void> => setNetWeights(student, await (engine.emaDecay !== null ? engine.getEmaWeights() : engine.getWeights()));
+    // The trained variables are the student's own, unless the method maps them (CSD: the student is sliced out of
+    // the shared full-width weights it trains; DistillMethod.loadStudent).
+    const setStudentToEval = async (): Promise<void> => {
+      const values = await (engine.emaDecay !== null ? engine.getEmaWeights() : engine.getWeights());
+      if (method.loadStudent) method.loadStudent(student, values.map((data, i) => ({ shape: engine.variables[i].shape, data })));
+      else setNetWeights(student, values);
+    };
     const runValidation = async (): Promise<void> => {
       if (cfg.val.sets.length === 0) return;
       await setStudentToEval();
