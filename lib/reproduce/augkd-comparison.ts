@@ -1,6 +1,6 @@
 /**
  * AugKD beside DUKD (notebook 10): Scratch, KD, DUKD and AugKD students of one backbone's pair, sharing one
- * teacher (Table 2's rows without FAKD, plus AugKD). AugKD publishes no table the kit can pair with each row
+ * teacher (Table 2's rows without FAKD and CSD, plus AugKD). AugKD publishes no table the kit can pair with each row
  * of this job, so the paper column stays empty; its published numbers are AUGKD_NUMBERS (paper-numbers.ts).
  */
 import { assertArchName, assertPresetName } from './job-config';
@@ -13,7 +13,7 @@ import type { Scale } from '../types';
 
 /** The rows: Scratch, KD, DUKD from Table 2's block of the backbone, then AugKD on the same pair. */
 export function augkdComparisonRows(preset: PresetName, backbone: ArchName, scale: Scale): RowSpec[] {
-  const rows = mainComparisonRows(preset, backbone, scale).filter((r) => r.row !== 'fakd');
+  const rows = mainComparisonRows(preset, backbone, scale).filter((r) => ['scratch', 'kd', 'dukd'].includes(r.row));
   return [...rows, { row: 'augkd', label: 'AugKD', method: 'augkd', pair: rows[0].pair, paper: null }];
 }
 
