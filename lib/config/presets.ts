@@ -125,7 +125,10 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   if ((METHOD_KINDS as readonly string[]).includes(kind)) method = defaultMethodConfig(kind as MethodKind, student, scale);
   else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
   else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
-  const teacher = opts.teacher !== undefined ? opts.teacher : methodSpec(method.kind).needsTeacher ? base.teacher : null;
+  const spec = methodSpec(method.kind);
+  const teacher = opts.teacher !== undefined ? opts.teacher : spec.needsTeacher ? base.teacher : null;
+  // a method that derives its student or knobs from the teacher and the batch (CSD) fits them here
+  const fit = spec.fitPreset?.(method as never, { scale, student, teacher, batchSize: base.data.batchSize });
   // BasicSR's SwinIR: drop_path_rate 0.1, left on for DUKD's SwinIR students; the teacher stays deterministic
   const dropPath = name === 'paper' && student.arch === 'swinir' ? { student: 0.1, teacher: 0 } : base.dropPath;
   const o = methodPresetOptim(kind as MethodKind | MethodPresetName, student);
@@ -133,5 +136,5 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   const optim = o === null ? base.optim : {
     ...base.optim, gamma: o.gamma, milestones: o.milestones.map((m) => Math.max(1, Math.round((m * base.totalSteps) / o.atTotalSteps))),
   };
-  return { ...base, scale, student, teacher, method, optim, dropPath };
+  return { ...base, scale, student: opts.student ?? fit?.student ?? student, teacher, method: fit ? (fit.method as typeof method) : method, optim, dropPath };
 }

@@ -143,6 +143,7 @@ export function assertTrainConfig(cfg: unknown): asserts cfg is TrainConfig {
   if (data.limit !== null) int('data.limit', data.limit, 1);
   checkMethodInTrain(method, {
     scale: c.scale as Scale, patchSizeLr: data.patchSizeLr as number, student: c.student as ArchConfig, teacher: c.teacher as ArchConfig | null,
+    batchSize: data.batchSize as number, studentInit: c.studentInit !== null,
   });
 
   const optim = section(c, 'optim');

@@ -5,11 +5,13 @@
 import type { ArchName } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
+import { csdPreset } from './csd';
 import { dckdPreset, dckdStarPreset } from './dckd';
 import type { DukdConfig } from './dukd';
 import { defaultMethodConfig, type MethodConfig, type MethodKind, methodSpec } from './methods';
 
 export type { AugkdConfig } from './augkd';
+export type { CsdConfig } from './csd';
 export type { DckdConfig, DckdFeatures, DckdHistorySource } from './dckd';
 export type { DukdConfig, UpcyclingOptions, UpdateMode } from './dukd';
 export type { AtConfig } from './at';
@@ -28,6 +30,8 @@ export const METHOD_PRESET_NAMES = [
   'fakd-dukd-release',
   'fitnet',
   'at',
+  'csd',
+  'csd-slice-scratch',
   'kd-dukd-weights',
   'dukd-zi',
   'dukd-zo',
@@ -55,6 +59,8 @@ export type MethodPresetName = (typeof METHOD_PRESET_NAMES)[number];
  * 'fakd-dukd-weights' is FAKD at DUKD code's weights (1, 1, 10) and four taps; 'fakd-dukd-release' (FAKD*, as it ran
  * for DUKD's tables) adds the release's detached affinity term and its schedule (methodPresetOptim).
  * 'fakd-augkd' is AugKD with FAKD's affinity term added (AugKD Table 8).
+ * 'csd' is CSD's setting; 'csd-slice-scratch' the student initialised from the sliced teacher and trained on L1 alone (the
+ * fair baseline beside CSD, CSD repository issue 9).
  * 'dckd' is DCKD's Eq. 10, 'dckd-release' adds the released configs' label-consistency term, 'dcr-vgg' swaps the
  * VQGAN encoder for VGG-19 taps (no L_ce; for users without the VQGAN file); 'dckd-star' adds DUKD's terms.
  */
@@ -92,6 +98,9 @@ export function methodPreset(name: MethodPresetName, arch: ArchName | ArchConfig
       return { ...dukd, updateMode: 'twoStepAccumulate', legacyInverseOrder: true };
     case 'fakd-augkd': // AugKD Table 8's FAKD + AugKD: FAKD's affinity term (DUKD code's weight 10, four taps) beside AugKD's terms
       return { ...defaultMethodConfig('augkd', arch, scale), fakd: { affinityWeight: 10, taps: 'dukd4' } };
+    case 'csd':
+    case 'csd-slice-scratch':
+      return csdPreset(name); // CSD applies to EDSR only; other backbones fail in checkTrain with the reason
     case 'dckd':
     case 'dckd-release':
     case 'dcr-vgg':

@@ -27,7 +27,19 @@ export type WeightedTerm = readonly [weight: number, name: string];
 export type Formula = readonly (readonly WeightedTerm[])[];
 
 /** The parts of a train config a method's cross-key rules may look at. */
-export type TrainFacts = { readonly scale: Scale; readonly patchSizeLr: number; readonly student: ArchConfig; readonly teacher: ArchConfig | null };
+export type TrainFacts = {
+  readonly scale: Scale;
+  readonly patchSizeLr: number;
+  readonly student: ArchConfig;
+  readonly teacher: ArchConfig | null;
+  /** Total batch size over all workers. */
+  readonly batchSize: number;
+  /** Whether the config warm-starts the student (`studentInit` set). */
+  readonly studentInit: boolean;
+};
+
+/** What `fitPreset` may change in a preset: the method config and the student. */
+export type PresetFit<C> = { readonly method: C; readonly student: ArchConfig };
 
 export interface MethodSpec<C extends MethodConfigBase> {
   readonly kind: C['kind'];
@@ -49,6 +61,12 @@ export interface MethodSpec<C extends MethodConfigBase> {
   readonly schema: { readonly [K in Exclude<keyof C, 'kind'>]-?: Check };
   /** Rules that involve the rest of the train config (e.g. the patch size a zoom-out needs); `path` = 'method'. */
   checkTrain?(cfg: C, train: TrainFacts, path: string): void;
+  /**
+   * Optional: fits the method's defaults and the student to a preset's teacher and batch (`trainPreset` applies it;
+   * CSD: the student is the teacher's first channels, at most one negative per sample of the batch). `student`
+   * is the preset's (or the caller's) student; a fresh object is returned.
+   */
+  fitPreset?(cfg: C, train: Pick<TrainFacts, 'scale' | 'student' | 'teacher' | 'batchSize'>): PresetFit<C>;
   /** The default config for a student backbone and scale (a fresh object). */
   defaults(arch: ArchName, scale: Scale): C;
   /** Variants the method contract suite must cover (tiny-net friendly; valid for EDSR x2). */

@@ -58,7 +58,11 @@ export interface AuxModel {
 /** The networks a method works with. The trainer owns them. */
 export type MethodNets = {
   readonly student: SRNet;
-  /** Frozen teacher, always in inference mode (no dropout or drop path, so its targets are deterministic); null for methods with `requiresTeacher: false`. */
+  /**
+   * Frozen teacher, always in inference mode (no dropout or drop path, so its targets are deterministic); null for
+   * methods with `requiresTeacher: false`. Frozen unless the method's `trainable` returns its variables: CSD's
+   * teacher is the shared full-width network the student is sliced from.
+   */
   readonly teacher: SRNet | null;
   /**
    * Networks the caller lends the method besides student and teacher (e.g. a notebook's probe); empty in
@@ -122,9 +126,17 @@ export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer
   /**
    * Variables to optimise. Default (when absent): the student's. A method that trains variables of its own
    * (FitNet's regressors) lists the student's parameters first, in their order, then its own: the trainer takes
-   * the student's weights as that prefix.
+   * the student's weights as that prefix. CSD returns the shared weights (the teacher's) and maps them with loadStudent.
    */
   trainable?(nets: MethodNets): tf.Variable[];
+  /**
+   * Methods whose trained variables are not the student's own parameters (CSD trains one shared full-width
+   * network; the student is its first channels): writes into `student` the student that the values of
+   * `trainable(nets)` describe (`trained[i]` = values of variable i, in order), so validation, the run's saved
+   * model, eval, upscale and export see an ordinary student. Runs on the trainer's main thread, which holds only
+   * those values. Default (when absent): they are the student's parameters, in order.
+   */
+  loadStudent?(student: SRNet, trained: readonly TrainedValues[]): void;
   /**
    * Optional hook, once per iteration after the optimiser step(s) and the EMA update, on every replica with
    * the same `ctx` (DCKD's history-model update will live here). Must be deterministic in (nets, ctx).
@@ -144,6 +156,9 @@ export interface DistillMethod<P extends tf.TensorContainer = tf.TensorContainer
    */
   dispose?(): void;
 }
+
+/** One trained variable's values, as the step engines hand them out (row-major, float32). */
+export type TrainedValues = { readonly shape: readonly number[]; readonly data: Float32Array };
 
 /** The variables the trainer optimises for `method`. */
 export function trainableVariables(method: DistillMethod, nets: MethodNets): tf.Variable[] {

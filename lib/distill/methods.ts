@@ -9,6 +9,7 @@ import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
 import { AT } from './at';
 import { AUGKD } from './augkd';
+import { CSD } from './csd';
 import { DCKD } from './dckd';
 import { DUKD } from './dukd';
 import { FAKD } from './fakd';
@@ -28,7 +29,7 @@ function methodTable<T extends KeyedByKind<T>>(table: T): T {
   return table;
 }
 
-export const METHODS = methodTable({ scratch: SCRATCH, kd: KD, fakd: FAKD, fitnet: FITNET, at: AT, dukd: DUKD, augkd: AUGKD, dckd: DCKD });
+export const METHODS = methodTable({ scratch: SCRATCH, kd: KD, fakd: FAKD, fitnet: FITNET, at: AT, csd: CSD, dukd: DUKD, augkd: AUGKD, dckd: DCKD });
 
 export type MethodKind = keyof typeof METHODS;
 type ConfigOf<S> = S extends MethodSpec<infer C> ? C : never;

@@ -1,6 +1,6 @@
 /**
  * AugKD beside DUKD (notebook 10): Scratch, KD, DUKD and AugKD students of one backbone's pair, sharing one
- * teacher (Table 2's rows without FAKD, plus AugKD). Optional rows (trained when named, `onlyRows`): AugKD's
+ * teacher (Table 2's rows without FAKD and CSD, plus AugKD). Optional rows (trained when named, `onlyRows`): AugKD's
  * other experiments the kit implements: FAKD and FAKD + AugKD (AugKD Table 8), and the FitNet and AT baselines.
  * AugKD publishes no table the kit can pair with each row of this job, so the paper column stays empty; its
  * published numbers are AUGKD_NUMBERS (paper-numbers.ts).
@@ -19,7 +19,7 @@ export const AUGKD_OPTIONAL_ROWS = ['fakd', 'fakd-augkd', 'fitnet', 'at'] as con
 
 /** The rows: Scratch, KD, DUKD from Table 2's block of the backbone, then AugKD on the same pair, then the optional rows. */
 export function augkdComparisonRows(preset: PresetName, backbone: ArchName, scale: Scale): RowSpec[] {
-  const rows = mainComparisonRows(preset, backbone, scale).filter((r) => r.row !== 'fakd' && r.row !== 'fakd-release');
+  const rows = mainComparisonRows(preset, backbone, scale).filter((r) => ['scratch', 'kd', 'dukd'].includes(r.row));
   const pair = rows[0].pair;
   const optional = (row: (typeof AUGKD_OPTIONAL_ROWS)[number], label: string): RowSpec => ({ row, label, method: row, pair, paper: null, optional: true });
   return [

@@ -57,6 +57,10 @@ export const PAPER_CLAIMS: Readonly<Record<JobResult['job'], readonly PaperClaim
     { id: 'dukd>kd', text: 'DUKD beats KD', row: 'dukd', than: 'kd' },
     { id: 'kd>scratch', text: 'KD beats training from scratch', row: 'kd', than: 'scratch' },
     { id: 'dukd>scratch', text: 'DUKD beats training from scratch', row: 'dukd', than: 'scratch' },
+    {
+      id: 'csd>slice-scratch', row: 'csd', than: 'csd-slice-scratch',
+      text: 'CSD beats its own student initialised from the sliced teacher and trained without distillation (the baseline of CSD repository issue 9)',
+    },
   ],
   heterogeneous: [
     { id: 'edsr->rcan', text: 'DUKD from an EDSR teacher beats the RCAN student trained from scratch', row: 'edsr->rcan', than: 'scratch' },

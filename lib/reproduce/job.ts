@@ -14,7 +14,7 @@ import { initBackend } from '../backend/index';
 import { type MethodConfig, type MethodKind, type MethodPresetName, presetNeedsTeacher } from '../distill/config';
 import { buildModel } from '../models/build';
 import { WARM_START_MODES, type TrainConfig, type WarmStartMode } from '../config/train';
-import type { ArchConfig } from '../models/types';
+import type { ArchConfig, SRNet } from '../models/types';
 import { PAPER_Y } from '../metrics/protocol';
 import type { TestPad } from '../eval/test-pad';
 import { loadTeacherWeights } from '../train/distill-task';
@@ -64,7 +64,14 @@ export type RowSpec = {
   readonly paper: PaperCells | null;
   /** Trained only when named (onlyRows / `--rows`), not in the job's default rows (e.g. the FAKD* variant). */
   readonly optional?: boolean;
+  /** false: never warm-started from an x2 run (CSD: its student starts as the teacher's first channels). Default true. */
+  readonly warmStart?: boolean;
+  /** A published model scored as this row instead of a trained run (CSD's released x4 checkpoint); the same for every seed. */
+  readonly released?: ReleasedModel;
 };
+
+/** A published student: its file, and how to load it as a kit model (the caller disposes it). */
+export type ReleasedModel = { readonly file: string; load(): SRNet };
 
 export type RunSummary = {
   readonly row: string;
@@ -79,8 +86,8 @@ export type RunSummary = {
   readonly wallSec: number;
   readonly cached: boolean;
   readonly formula: string;
-  /** The method config the run trained (plain JSON; the report prints it per row). */
-  readonly methodConfig: MethodConfig;
+  /** The method config the run trained (plain JSON; the report prints it per row); null for a released model. */
+  readonly methodConfig: MethodConfig | null;
   /** The x2 run the student was warm-started from (DUKD code starts EDSR x4 students from x2), or null. */
   readonly warmStartRunId: string | null;
 };
@@ -216,7 +223,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
     return t;
   };
   const teachers = new Map<string, TeacherInfo>();
-  const needTeacher = rows.filter((r) => r.method !== 'scratch');
+  const needTeacher = rows.filter((r) => r.method !== 'scratch' && !r.released);
   for (const r of needTeacher) {
     const key = archKey(r.pair.teacher);
     if (teachers.has(key)) continue;
@@ -265,16 +272,47 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   const out: ReproduceRow[] = [];
   const runs: RunSummary[] = [];
   const agreement: AgreementRow[] = [];
+  const pushScores = (spec: RowSpec, scores: readonly HeldOutScore[], runId: string, seed: number): void => {
+    for (const s of scores) {
+      // a held-out set the paper has no column for (synthetic, a folder's photos) sits beside syntheticPaperSet
+      const paperSet = (PAPER_SETS as readonly string[]).includes(s.set) ? s.set : opts.syntheticPaperSet;
+      out.push({
+        row: spec.row, label: spec.label, method: spec.method, set: s.set, psnr: s.psnr, ssim: s.ssim, scale: opts.scale, protocol: s.protocol,
+        paper: spec.paper ? paperCell(spec.paper, paperSet) : null, paperSet: spec.paper && paperCell(spec.paper, paperSet) ? paperSet : null, runId, seed,
+      });
+    }
+  };
   const todo = rows.flatMap((spec) => seeds.map((seed) => ({ spec, seed })));
   for (let i = 0; i < todo.length; i++) {
     const { spec, seed } = todo[i];
+    if (spec.released) {
+      opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'start' });
+      const r0 = performance.now();
+      const student = spec.released.load();
+      try {
+        const runId = `released:${path.basename(spec.released.file)}`;
+        const scores = await scoreHeldOut(student, sets, null, opts.pad);
+        pushScores(spec, scores, runId, seed);
+        const probe = probes.get(archKey(spec.pair.teacher));
+        if (probe) agreement.push({ row: spec.row, method: spec.method, seed, runId, ...(await probe.score(student)) });
+        const summary: RunSummary = {
+          row: spec.row, method: spec.method, seed, runId, dir: spec.released.file, teacherRunId: null, trainSec: 0,
+          wallSec: (performance.now() - r0) / 1000, cached: true, formula: `released model ${spec.released.file} (not trained here)`, warmStartRunId: null, methodConfig: null,
+        };
+        runs.push(summary);
+        opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'done', summary, psnr: scores[0]?.psnr });
+      } finally {
+        student.dispose();
+      }
+      continue;
+    }
     const teacher = !presetNeedsTeacher(spec.method) ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
     let cfg = withSteps(rowConfig(opts.preset, {
       scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers, seed,
     }));
     opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'start' });
     const r0 = performance.now();
-    const mode = warmStartMode(opts.warmStart ?? 'auto', opts.preset, opts.scale, spec.pair.student);
+    const mode = spec.warmStart === false ? null : warmStartMode(opts.warmStart ?? 'auto', opts.preset, opts.scale, spec.pair.student);
     let warm: { dir: string; runId: string } | null = null;
     if (mode) {
       warm = await x2Run(spec, seed);
@@ -290,14 +328,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
     });
     try {
       const scores = await scoreHeldOut(run.student, sets, null, opts.pad);
-      for (const s of scores) {
-        // a held-out set the paper has no column for (synthetic, a folder's photos) sits beside syntheticPaperSet
-        const paperSet = (PAPER_SETS as readonly string[]).includes(s.set) ? s.set : opts.syntheticPaperSet;
-        out.push({
-          row: spec.row, label: spec.label, method: spec.method, set: s.set, psnr: s.psnr, ssim: s.ssim, scale: opts.scale, protocol: s.protocol,
-          paper: spec.paper ? paperCell(spec.paper, paperSet) : null, paperSet: spec.paper && paperCell(spec.paper, paperSet) ? paperSet : null, runId: run.id, seed,
-        });
-      }
+      pushScores(spec, scores, run.id, seed);
       // agreement with the job's teacher for this pair (scratch rows too: the baseline)
       const probe = probes.get(archKey(spec.pair.teacher));
       if (probe) agreement.push({ row: spec.row, method: spec.method, seed, runId: run.id, ...(await probe.score(run.student)) });

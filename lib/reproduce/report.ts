@@ -105,7 +105,7 @@ export function methodConfigTable(job: Pick<JobResult, 'runs' | 'rows'>): Method
   for (const r of job.runs) {
     if (seen.has(r.row)) continue;
     seen.add(r.row);
-    out.push({ row: job.rows.find((x) => x.row === r.row)?.label ?? r.row, preset: r.method, objective: r.formula, config: JSON.stringify(r.methodConfig) });
+    out.push({ row: job.rows.find((x) => x.row === r.row)?.label ?? r.row, preset: r.method, objective: r.formula, config: r.methodConfig === null ? 'released model (not trained here)' : JSON.stringify(r.methodConfig) });
   }
   return out;
 }

@@ -326,7 +326,13 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     for (const note of method.notes ?? []) say(`note: ${note}`);
     run.logLine({ event: 'start', step: startStep, runId: id, configHash: hash, formula, notes: method.notes ?? [], engine: kind, workers, pool: engine.banner, totalSteps, resumedFrom: startStep > 0 ? startStep : null });
 
-    const setStudentToEval = async (): Promise<void> => setNetWeights(student, await (engine.emaDecay !== null ? engine.getEmaWeights() : engine.getWeights()));
+    // The trained variables are the student's own, unless the method maps them (CSD: the student is sliced out of
+    // the shared full-width weights it trains; DistillMethod.loadStudent).
+    const loadTrained = (values: readonly Float32Array[]): void => {
+      if (method.loadStudent) method.loadStudent(student, values.map((data, i) => ({ shape: engine.variables[i].shape, data })));
+      else setNetWeights(student, values);
+    };
+    const setStudentToEval = async (): Promise<void> => loadTrained(await (engine.emaDecay !== null ? engine.getEmaWeights() : engine.getWeights()));
     const runValidation = async (): Promise<void> => {
       if (valSets.length === 0) return;
       await setStudentToEval();
@@ -428,7 +434,7 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     let modelRaw: string | null = null;
     if (status === 'completed' && engine.emaDecay !== null) {
       // the raw weights too (BasicSR saves 'params' beside 'params_ema'): an x4 'all-matching' warm start takes both
-      setNetWeights(student, await engine.getWeights());
+      loadTrained(await engine.getWeights());
       await saveModel(student, path.join(dir, RAW_MODEL_DIR), { extra: { runId: id, step, ema: false, configHash: hash } });
       modelRaw = RAW_MODEL_DIR;
     }

@@ -52,7 +52,7 @@ describe('defaultMethodConfig', () => {
 
   it('accepts an ArchConfig and rejects bad kinds/archs/scales', () => {
     expect(defaultMethodConfig('dukd', { arch: 'rcan', feats: 64, groups: 10, blocks: 6, reduction: 16, resScale: 1 }, 3).recWeight).toBe(2);
-    expect(() => defaultMethodConfig('csd' as never, 'edsr', 2)).toThrow(/method.kind must be one of/);
+    expect(() => defaultMethodConfig('crosskd' as never, 'edsr', 2)).toThrow(/method.kind must be one of/);
     expect(() => defaultMethodConfig('kd', 'vdsr' as never, 2)).toThrow(/arch must be/);
     expect(() => defaultMethodConfig('kd', 'edsr', 5 as Scale)).toThrow(/scale must be/);
   });
@@ -62,7 +62,8 @@ describe('assertMethodConfig', () => {
   const dukd = defaultMethodConfig('dukd', 'edsr', 4);
   const cases: [unknown, RegExp][] = [
     [null, /^method must be an object \(got null\)/],
-    [{ kind: 'csd' }, /method\.kind must be one of 'scratch', 'kd', 'fakd', 'fitnet', 'at', 'dukd', 'augkd', 'dckd' \(got "csd"\)/],
+    [{ kind: 'crosskd' }, /method\.kind must be one of 'scratch', 'kd', 'fakd', 'fitnet', 'at', 'csd', 'dukd', 'augkd', 'dckd' \(got "crosskd"\)/],
+    [{ ...defaultMethodConfig('csd', 'edsr', 4), widthMult: 0 }, /method\.widthMult must be a number in \(0, 1\] \(got 0\)/],
     [{ ...dukd, augProb: 1.5 }, /method\.augProb must be a number in \[0, 1\] \(got 1\.5\)/],
     [{ ...dukd, recWeight: -1 }, /method\.recWeight must be a finite number >= 0 \(got -1\)/],
     [{ ...dukd, tiles: 0 }, /method\.tiles must be a positive integer \(got 0\)/],

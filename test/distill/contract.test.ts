@@ -1,6 +1,7 @@
 /**
  * The method contract suite (STYLE.md section 8) over METHOD_SMOKE_CONFIGS, with tiny real EDSR nets:
- * JSON round trip, finite scalar terms, gradients reach exactly trainable() (teacher frozen), term groups,
+ * JSON round trip, finite scalar terms, gradients reach exactly trainable() (the student's parameters, or for CSD
+ * the shared weights, which are the teacher's; nothing else), term groups,
  * flat tensor count, and worker-count invariance (one share of 4 = share-weighted mean of two shares of 2;
  * batch-coupled methods get the shares' statistics added over the batch, as the engines all-reduce them).
  * Methods are built as the trainer does: init(nets) once before the first step, dispose() at the end.
@@ -32,6 +33,8 @@ function make(config: Parameters<typeof buildMethod>[0]): DistillMethod {
 
 type Totals = Record<string, number[]>;
 const shareBatch = (start: number, size: number): SRBatch => ({ lr: tf.slice(fx.lr, [start], [size]), hr: tf.slice(fx.hr, [start], [size]) });
+/** prepare as the engines call it: methods with `wholeBatch` (CSD's negatives) also get the whole batch. */
+const prepare = (m: DistillMethod, batch: SRBatch, ctx: StepContext) => m.prepare(batch, fx.nets, ctx, m.wholeBatch ? { lr: fx.lr, hr: fx.hr } : undefined);
 
 /** Batch-coupled methods: the shares' statistics added over `cuts` (what the engines all-reduce); else undefined. */
 function totalsOver(m: DistillMethod, step: number, cuts: readonly (readonly [number, number])[]): Totals | undefined {
@@ -39,7 +42,7 @@ function totalsOver(m: DistillMethod, step: number, cuts: readonly (readonly [nu
   const out: Totals = {};
   for (const [start, size] of cuts) {
     const batch = shareBatch(start, size);
-    const prep = m.prepare(batch, fx.nets, ctxOf(step, start));
+    const prep = prepare(m, batch, ctxOf(step, start));
     const stats = m.shareStats(fx.nets, batch, prep, ctxOf(step, start));
     for (const [k, t] of Object.entries(stats)) {
       const v = Array.from(t.dataSync());
@@ -53,7 +56,7 @@ function totalsOver(m: DistillMethod, step: number, cuts: readonly (readonly [nu
 /** Terms and named gradients of the summed terms for a share [start, start + size) of the batch. */
 function share(m: DistillMethod, step: number, start: number, size: number, group?: number, totals?: Totals) {
   const batch = shareBatch(start, size);
-  const prep = m.prepare(batch, fx.nets, ctxOf(step, start));
+  const prep = prepare(m, batch, ctxOf(step, start));
   try {
     let terms: Record<string, tf.Scalar> = {};
     const { value, grads } = tf.variableGrads(() => {
@@ -82,23 +85,25 @@ describe.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('con
     expect(m.termGroups.flat()).toEqual(m.termNames);
   });
 
-  it('terms are finite scalars named termNames; gradients reach exactly trainable() (teacher frozen)', () => {
+  it('terms are finite scalars named termNames; gradients reach exactly trainable(), nothing else', () => {
     const m = make(config);
     const r = share(m, 0, 0, 4);
     expect(Object.keys(r.termValues)).toEqual(m.termNames);
     expect(r.ranks.every((k) => k === 0)).toBe(true);
     expect(Object.values(r.termValues).every(Number.isFinite)).toBe(true);
-    // the student's parameters first, in order; then only variables the method owns (FitNet's regressors)
+    // the student's parameters first, in order, then only variables the method owns (FitNet's regressors);
+    // CSD trains the shared weights (the teacher network) instead
     const trainable = trainableVariables(m, fx.nets).map((v) => v.name);
-    const studentNames = Array.from(fx.student.params.values()).map((v) => v.name);
-    expect(trainable.slice(0, studentNames.length)).toEqual(studentNames);
-    const own = trainable.slice(studentNames.length);
+    const owner = config.kind === 'csd' ? fx.teacher : fx.student;
+    const other = owner === fx.student ? fx.teacher : fx.student;
+    const ownerNames = Array.from(owner.params.values()).map((v) => v.name);
+    expect(trainable.slice(0, ownerNames.length)).toEqual(ownerNames);
+    const own = trainable.slice(ownerNames.length);
     expect(own.length > 0).toBe(OWN_TRAINABLE.has(config.kind));
-    const want = [...trainable].sort();
-    expect(Object.keys(r.gradValues).sort()).toEqual(want);
-    const teacherNames = new Set(Array.from(fx.teacher.params.values()).map((v) => v.name));
-    expect(Object.keys(r.gradValues).some((k) => teacherNames.has(k))).toBe(false);
-    expect(own.some((k) => teacherNames.has(k) || studentNames.includes(k))).toBe(false);
+    expect(Object.keys(r.gradValues).sort()).toEqual([...trainable].sort());
+    const otherNames = new Set(Array.from(other.params.values()).map((v) => v.name));
+    expect(Object.keys(r.gradValues).some((k) => otherNames.has(k))).toBe(false);
+    expect(own.some((k) => otherNames.has(k) || ownerNames.includes(k))).toBe(false);
     expect(Object.values(r.gradValues).every((g) => g.every(Number.isFinite))).toBe(true);
   });
 

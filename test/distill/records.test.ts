@@ -9,6 +9,7 @@ import { ARCH_NAMES, ARCHS } from '../../lib/models/archs/index';
 import { buildModel } from '../../lib/models/build';
 import { countParams } from '../../lib/models/complexity';
 import { l1 } from '../../lib/losses/pixel';
+import { slimEdsrForward } from '../../lib/models/csd-edsr';
 
 const SMALL = {
   edsr: { arch: 'edsr', feats: 4, blocks: 2, resScale: 1 },
@@ -20,7 +21,7 @@ describe('METHODS', () => {
   it('every record is keyed by its kind and every kind has smoke configs', () => {
     for (const k of METHOD_KINDS) expect(methodSpec(k).kind).toBe(k);
     expect(new Set(METHOD_SMOKE_CONFIGS.map((c) => c.config.kind))).toEqual(new Set(METHOD_KINDS));
-    expect(() => methodSpec('csd-typo')).toThrow(/method.kind must be one of 'scratch', 'kd', 'fakd', 'fitnet', 'at', 'dukd', 'augkd', 'dckd' \(got "csd-typo"\)/);
+    expect(() => methodSpec('csd-typo')).toThrow(/method.kind must be one of 'scratch', 'kd', 'fakd', 'fitnet', 'at', 'csd', 'dukd', 'augkd', 'dckd' \(got "csd-typo"\)/);
   });
 
   it.each(METHOD_SMOKE_CONFIGS.map((c) => [c.name, c.config] as const))('%s: the built method matches its record', (_name, cfg) => {
@@ -41,7 +42,9 @@ describe('METHODS', () => {
     try {
       const [rec, expected] = tf.tidy(() => {
         const terms = method.terms(nets, { lr, hr }, prep);
-        return [terms.rec.dataSync()[0], termWeights(spec.formula(cfg)).rec * l1(student.forward(lr).out, hr).dataSync()[0]];
+        // CSD's student is the width-w slice of the shared weights (the teacher network)
+        const sr = cfg.kind === 'csd' ? slimEdsrForward(teacher, lr, cfg.widthMult) : student.forward(lr).out;
+        return [terms.rec.dataSync()[0], termWeights(spec.formula(cfg)).rec * l1(sr, hr).dataSync()[0]];
       });
       expect(rec).toBeCloseTo(expected, 6);
     } finally {

@@ -174,7 +174,9 @@ export const reproduceCommand: Command = {
     'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--rows a,b] [--seeds 0,1,2] [--json]',
     '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD,\n' +
     '                    then a control row: KD at DUKD\'s loss weights (kd-dukd-weights)',
-    '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD',
+    '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD; for EDSR also',
+    '                    CSD and, beside it, Scratch from the sliced teacher (csd-slice-scratch); at x4 on the paper preset',
+    '                    CSD\'s released model is the CSD row when weights/edsr_x4_0.25student.pth is present',
     '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student, each with DUKD at RCAN\'s',
     '                    code setting (<t>->rcan) and with full DUKD (<t>->rcan-full: zoom-out and augmentations on)',
     '  --preset P        smoke | quick (default: minutes on a CPU, synthetic data) | paper (the published protocol)',
