@@ -8,10 +8,12 @@
  *    whole Table 4 with it at the paper's x4, three seeds per row, in under 10 minutes.
  *  - `smoke`: seconds (tests, notebooks end to end): 4-feature, 1-block nets, 8-px patches, 4 steps.
  * Per-method/backbone/scale loss weights come from lib/distill `defaultMethodConfig`; `trainPreset` rebuilds
- * them when the method, the student or the scale changes.
+ * them when the method, the student or the scale changes, and fits the method to the run (MethodSpec.forRun:
+ * DCKD's history update step scaled to the run's length, its VQGAN file used when present).
  */
 import { methodPreset, METHOD_PRESET_NAMES, type MethodKind, type MethodPresetName } from '../distill/config';
-import { defaultMethodConfig, METHOD_KINDS, methodSpec } from '../distill/methods';
+import { defaultMethodConfig, METHOD_KINDS, methodForRun, methodSpec } from '../distill/methods';
+import { type FeatureWeightsFinder, findFeatureWeights } from '../io/feature-weights';
 import { ZOO } from '../models/zoo';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
@@ -102,6 +104,10 @@ export interface TrainPresetOptions {
   readonly student?: ArchConfig;
   /** null: no teacher (only for methods that need none). */
   readonly teacher?: ArchConfig | null;
+  /** The run's length (default the preset's); the method's schedules are fitted to it (MethodSpec.forRun). */
+  readonly totalSteps?: number;
+  /** How feature-network files are found (default: lib/io/feature-weights.ts's search; tests pass their own). */
+  readonly findWeights?: FeatureWeightsFinder;
 }
 
 /**
@@ -120,6 +126,10 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   if ((METHOD_KINDS as readonly string[]).includes(kind)) method = defaultMethodConfig(kind as MethodKind, student, scale);
   else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
   else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
+  const totalSteps = opts.totalSteps ?? base.totalSteps;
+  if (!Number.isSafeInteger(totalSteps) || totalSteps < 1) throw new Error(`totalSteps must be an integer >= 1 (got ${totalSteps})`);
+  // DCKD: history schedule scaled to the run, the VQGAN / VGG-19 file used when present (MethodSpec.forRun)
+  method = methodForRun(method, { totalSteps, findWeights: opts.findWeights ?? ((net) => findFeatureWeights(net)) });
   const teacher = opts.teacher !== undefined ? opts.teacher : methodSpec(method.kind).needsTeacher ? base.teacher : null;
-  return { ...base, scale, student, teacher, method };
+  return { ...base, scale, student, teacher, method, totalSteps };
 }

@@ -61,7 +61,7 @@ import type { Scale } from '../types';
 import { UPCYCLING_COMMON, UPCYCLING_SCHEMA, type UpcyclingOptions, type UpcyclingPrep, checkUpcyclingTrain, upcyclingFormula, upcyclingMethod } from './dukd';
 import { valueWithGradientOf } from '../util/value-with-gradient';
 import { assertStepContext, type DistillMethod, type StepContext, needTeacher, sampleRng, stepRng } from './method';
-import { type Formula, type MethodSpec, type TrainFacts, termWeights } from './method-spec';
+import { type Formula, type MethodSpec, type RunFacts, type TrainFacts, termWeights } from './method-spec';
 
 export type DckdFeatures = 'vqgan' | 'vgg';
 export type DckdHistorySource = 'ema' | 'raw';
@@ -143,7 +143,8 @@ const formula = (cfg: DckdConfig): Formula => [[
   [cfg.recWeight, 'rec'],
   [cfg.kdWeight, 'kd'],
   [cfg.dclWeight, 'dcl'],
-  ...(cfg.features === 'vqgan' ? [[cfg.ceWeight, 'ce'] as const] : []),
+  // L_ce only with the VQGAN codebook, and not at weight 0 (Table 5's DCR-only row skips the two code passes)
+  ...(cfg.features === 'vqgan' && cfg.ceWeight > 0 ? [[cfg.ceWeight, 'ce'] as const] : []),
   ...(cfg.lcrWeight > 0 ? [[cfg.lcrWeight, 'lcr'] as const] : []),
   ...(cfg.upcycling ? upcycledTerms(cfg.upcycling) : []),
 ]];
@@ -275,7 +276,7 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
           out.dcl = valueWithGradientOf(weighted(w.dcl, surrogate), w.dcl * ratioFromTotals(t, DCKD_FEATURE_WEIGHTS));
         }
         const vq = features().vqgan;
-        if (vq !== null) {
+        if (vq !== null && w.ce !== undefined) {
           out.ce = weighted(w.ce, dckdCodeLoss(vq, sr, prep.teacher, ceForm));
         }
         if (prep.lcrTarget !== undefined) out.lcr = weighted(w.lcr, l1(sr, prep.lcrTarget));
@@ -370,6 +371,19 @@ export function scaleHistoryToRun(cfg: DckdConfig, totalSteps: number): DckdConf
   return { ...cfg, historyEvery: cfg.historyEvery.map(scaled), historyPhaseSteps: scaled(cfg.historyPhaseSteps) };
 }
 
+/**
+ * DCKD for a run (what trainPreset applies): the history schedule scaled to the run's length (scaleHistoryToRun;
+ * unchanged from 2.5·10⁵ steps), and with featureWeights null the feature network's file when one is found
+ * on this machine ($SRKD_WEIGHTS, the `srkd weights download` directory; lib/io/feature-weights.ts), so the real
+ * network is used wherever it is present and the seeded random one only where it is not.
+ */
+export function dckdForRun(cfg: DckdConfig, run: RunFacts): DckdConfig {
+  const scaled = scaleHistoryToRun(cfg, run.totalSteps);
+  if (cfg.featureWeights !== null) return scaled;
+  const found = run.findWeights(cfg.features === 'vqgan' ? 'vqgan' : 'vgg19');
+  return found === null ? scaled : { ...scaled, featureWeights: found };
+}
+
 /** Short runs: updates every iteration then every second one, 3 negatives (tiny nets, 3-6 step tests). */
 const smoke = (c: DckdConfig): DckdConfig => ({ ...c, negatives: 3, historyEvery: [1, 2], historyPhaseSteps: 2 });
 
@@ -394,6 +408,7 @@ export const DCKD: MethodSpec<DckdConfig> = {
     if (sr < 16) fail('data.patchSizeLr', `at least ${Math.ceil(16 / train.scale)} at x${train.scale} (${path}.features needs SR patches of 16 px or more: 4 downsamplings)`, train.patchSizeLr);
   },
   defaults: dckdDefaults,
+  forRun: (cfg, run) => dckdForRun(cfg, run),
   smokeConfigs: () => [
     { name: 'dckd', config: smoke(dckdPreset('dckd')) },
     { name: 'dckd-release', config: smoke(dckdPreset('dckd-release')) },

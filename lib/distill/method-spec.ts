@@ -9,6 +9,7 @@
  * printed is what is optimised.
  */
 import type { Check } from '../config/checks';
+import type { FeatureWeightsFinder } from '../io/feature-weights';
 import type { ArchName } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
@@ -28,6 +29,9 @@ export type Formula = readonly (readonly WeightedTerm[])[];
 
 /** The parts of a train config a method's cross-key rules may look at. */
 export type TrainFacts = { readonly scale: Scale; readonly patchSizeLr: number; readonly student: ArchConfig; readonly teacher: ArchConfig | null };
+
+/** What a config may adapt to when a preset builds it: the run's length and the files present on this machine. */
+export type RunFacts = { readonly totalSteps: number; readonly findWeights: FeatureWeightsFinder };
 
 export interface MethodSpec<C extends MethodConfigBase> {
   readonly kind: C['kind'];
@@ -49,6 +53,11 @@ export interface MethodSpec<C extends MethodConfigBase> {
   readonly schema: { readonly [K in Exclude<keyof C, 'kind'>]-?: Check };
   /** Rules that involve the rest of the train config (e.g. the patch size a zoom-out needs); `path` = 'method'. */
   checkTrain?(cfg: C, train: TrainFacts, path: string): void;
+  /**
+   * The config for a run of `run.totalSteps` iterations on this machine (trainPreset applies it): schedules set
+   * for the paper's run length scaled to the run, feature-network files found on disk filled in. Default: as is.
+   */
+  forRun?(cfg: C, run: RunFacts): C;
   /** The default config for a student backbone and scale (a fresh object). */
   defaults(arch: ArchName, scale: Scale): C;
   /** Variants the method contract suite must cover (tiny-net friendly; valid for EDSR x2). */

@@ -184,7 +184,6 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   if (opts.steps !== undefined && opts.steps !== null && !(Number.isSafeInteger(opts.steps) && opts.steps >= 1)) {
     throw new Error(`steps must be an integer >= 1 (got ${opts.steps})`);
   }
-  const withSteps = (cfg: TrainConfig): TrainConfig => (opts.steps ? { ...cfg, totalSteps: opts.steps } : cfg);
   const runsDir = path.resolve(opts.runsDir ?? 'runs');
   const quiet = true;
   const log = opts.log ?? ((): void => undefined);
@@ -243,7 +242,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   // x2 counterparts for warm-started x4 students (DUKD code's EDSR x4 warm start)
   const x2Run = async (spec: RowSpec, seed: number): Promise<{ dir: string; runId: string }> => {
     const weights = !presetNeedsTeacher(spec.method) ? null : (await teacherAt(spec.pair.teacher, 2)).weights;
-    const cfg2 = withSteps(rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers, seed }));
+    const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers, seed, steps: opts.steps });
     const run = await finishedOrTrain(cfg2, {
       runsDir, quiet, log, workers: opts.workers ?? undefined, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: `${spec.row} x2`, progress: p }),
     });
@@ -262,9 +261,9 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   for (let i = 0; i < todo.length; i++) {
     const { spec, seed } = todo[i];
     const teacher = !presetNeedsTeacher(spec.method) ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
-    let cfg = withSteps(rowConfig(opts.preset, {
-      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers, seed,
-    }));
+    let cfg = rowConfig(opts.preset, {
+      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers, seed, steps: opts.steps,
+    });
     opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'start' });
     const r0 = performance.now();
     const mode = warmStartMode(opts.warmStart ?? 'auto', opts.preset, opts.scale, spec.pair.student);
