@@ -104,7 +104,9 @@ export interface TrainPresetOptions {
   readonly student?: ArchConfig;
   /** null: no teacher (only for methods that need none). */
   readonly teacher?: ArchConfig | null;
-  /** The run's length (default the preset's); the method's schedules are fitted to it (MethodSpec.forRun). */
+  /** Keys set on the method config before it is fitted to the run (e.g. DCKD's `negatives` for a Fig. 8 sweep point). */
+  readonly methodOverride?: Readonly<Record<string, unknown>>;
+    /** The run's length (default the preset's); the method's schedules are fitted to it (MethodSpec.forRun). */
   readonly totalSteps?: number;
   /** How feature-network files are found (default: lib/io/feature-weights.ts's search; tests pass their own). */
   readonly findWeights?: FeatureWeightsFinder;
@@ -126,6 +128,10 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   if ((METHOD_KINDS as readonly string[]).includes(kind)) method = defaultMethodConfig(kind as MethodKind, student, scale);
   else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
   else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
+  if (opts.methodOverride) {
+    if ('kind' in opts.methodOverride) throw new Error("methodOverride cannot change the method's kind");
+    method = { ...method, ...opts.methodOverride } as typeof method;
+  }
   const totalSteps = opts.totalSteps ?? base.totalSteps;
   if (!Number.isSafeInteger(totalSteps) || totalSteps < 1) throw new Error(`totalSteps must be an integer >= 1 (got ${totalSteps})`);
   // DCKD: history schedule scaled to the run, the VQGAN / VGG-19 file used when present (MethodSpec.forRun)

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { initBackend } from '../backend/index';
 import { type MethodKind, type MethodPresetName, presetNeedsTeacher } from '../distill/config';
 import { buildModel } from '../models/build';
+import { buildMethod } from '../distill/methods';
 import { WARM_START_MODES, type TrainConfig, type WarmStartMode } from '../config/train';
 import type { ArchConfig } from '../models/types';
 import { PAPER_Y } from '../metrics/protocol';
@@ -61,6 +62,8 @@ export type RowSpec = {
   readonly pair: BackbonePair;
   /** The paper's cells for this row (null: no published row). */
   readonly paper: PaperCells | null;
+  /** Keys set on the method preset's config for this row (e.g. DCKD's negatives or history step; plain JSON). */
+  readonly methodOverride?: Readonly<Record<string, unknown>>;
 };
 
 export type RunSummary = {
@@ -86,7 +89,7 @@ export type JobTeacher = TeacherInfo & { readonly heldOut: readonly HeldOutScore
 export type AgreementRow = { readonly row: string; readonly method: string; readonly seed: number; readonly runId: string } & AgreementScore;
 
 export type JobResult = {
-  readonly job: 'ablation' | 'main' | 'heterogeneous';
+  readonly job: 'ablation' | 'main' | 'heterogeneous' | 'dckd';
   readonly title: string;
   /** Where the paper column comes from (table, its scale and pair): ours may use another scale and smaller nets. */
   readonly paperSource: string;
@@ -102,6 +105,12 @@ export type JobResult = {
   readonly runs: readonly RunSummary[];
   readonly agreement: readonly AgreementRow[];
   readonly wallSec: number;
+  /**
+   * What the rows' methods say about themselves, with the rows it applies to (e.g. "dckd, dcr: dckd: untrained
+   * feature network: pipeline check, not the method"); every output of the job repeats these. Absent in job.json
+   * files written before the field.
+   */
+  readonly notes?: readonly string[];
   /** Runs directory the job used (the report goes to `<runsDir>/<reportId>/report.html`). */
   readonly runsDir: string;
 };
@@ -242,7 +251,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   // x2 counterparts for warm-started x4 students (DUKD code's EDSR x4 warm start)
   const x2Run = async (spec: RowSpec, seed: number): Promise<{ dir: string; runId: string }> => {
     const weights = !presetNeedsTeacher(spec.method) ? null : (await teacherAt(spec.pair.teacher, 2)).weights;
-    const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers, seed, steps: opts.steps });
+    const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers, seed, steps: opts.steps, methodOverride: spec.methodOverride });
     const run = await finishedOrTrain(cfg2, {
       runsDir, quiet, log, workers: opts.workers ?? undefined, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: `${spec.row} x2`, progress: p }),
     });
@@ -256,13 +265,14 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
 
   const out: ReproduceRow[] = [];
   const runs: RunSummary[] = [];
+  const notes = new Map<string, string[]>(); // note -> rows
   const agreement: AgreementRow[] = [];
   const todo = rows.flatMap((spec) => seeds.map((seed) => ({ spec, seed })));
   for (let i = 0; i < todo.length; i++) {
     const { spec, seed } = todo[i];
     const teacher = !presetNeedsTeacher(spec.method) ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
     let cfg = rowConfig(opts.preset, {
-      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers, seed, steps: opts.steps,
+      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers, seed, steps: opts.steps, methodOverride: spec.methodOverride,
     });
     opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'start' });
     const r0 = performance.now();
@@ -272,6 +282,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
       warm = await x2Run(spec, seed);
       cfg = { ...cfg, studentInit: { weights: warm.dir, mode } };
     }
+    for (const note of methodNotes(cfg)) notes.set(note, [...new Set([...(notes.get(note) ?? []), spec.row])]);
     let steps = 0;
     const run = await finishedOrTrain(cfg, {
       runsDir, quiet, log, workers: opts.workers ?? undefined,
@@ -306,7 +317,18 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   return {
     job, title, paperSource: opts.paperSource, preset: opts.preset, scale: opts.scale, protocol: PAPER_Y.id, data: opts.data ? path.resolve(opts.data) : 'synthetic',
     teachers: [...teachers.entries()].map(([key, info]) => ({ ...info, heldOut: teacherScores.get(key) ?? null })), seeds, rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
+    notes: [...notes.entries()].map(([note, rs]) => `${rs.join(', ')}: ${note}`),
   };
+}
+
+/** The notes a row's method gives about itself (e.g. an untrained feature network); building the method loads nothing. */
+function methodNotes(cfg: TrainConfig): readonly string[] {
+  const m = buildMethod(cfg.method);
+  try {
+    return m.notes ?? [];
+  } finally {
+    m.dispose?.();
+  }
 }
 
 /** The part of JobOptions every reproduce* job forwards unchanged from its options. */
