@@ -168,9 +168,19 @@ function degradation(cfg: DckdConfig): DegradationConfig {
 /** The frozen feature network the method owns: L_dcl's maps, and (VQGAN) the code logits for L_ce. */
 type FeatureNet = FeatureMaps & { readonly vqgan: VqganEncoder | null; dispose(): void };
 
+/**
+ * The VQGAN encoder a DCKD config trains with: loaded from featureWeights, or (null) the seeded random one of the
+ * fixture's sizes, with `note` saying so (null for a loaded file). The caller owns `net`. For notebooks and
+ * reports that look at the code distributions the method aligns.
+ */
+export function dckdVqgan(cfg: Pick<DckdConfig, 'featureWeights'>): { net: VqganEncoder; note: string | null } {
+  if (cfg.featureWeights === null) return { net: randomVqgan(SMOKE_VQGAN_CONFIG, 0), note: `${UNTRAINED_FEATURES_NOTE} (seeded random VQGAN encoder of the test fixture's sizes)` };
+  return { net: loadVqgan(cfg.featureWeights).net, note: null };
+}
+
 function buildFeatureNet(cfg: DckdConfig): FeatureNet {
   if (cfg.features === 'vqgan') {
-    const vq = cfg.featureWeights === null ? randomVqgan(SMOKE_VQGAN_CONFIG, 0) : loadVqgan(cfg.featureWeights).net;
+    const vq = dckdVqgan(cfg).net;
     return { features: (x) => vq.features(x), vqgan: vq, dispose: () => vq.dispose() };
   }
   const vgg = cfg.featureWeights === null ? randomVgg19(SMOKE_VGG19_WIDTHS, 0) : loadVgg19(cfg.featureWeights).net;
@@ -186,6 +196,20 @@ function checkDckd(cfg: DckdConfig, path: string): void {
   if (cfg.upcycling && !cfg.upcycling.zoomIn && !cfg.upcycling.zoomOut) {
     fail(`${path}.upcycling`, 'null or with zoomIn or zoomOut on (DCKD* adds DUKD\'s upcycled terms)', cfg.upcycling);
   }
+}
+
+/**
+ * The degraded inputs D_1(x) .. D_{N−1}(x) of the negatives at step `ctx` (what prepare feeds the history model
+ * after the clean x): degradation j drawn for the whole batch from stepRng(ctx, 'dckd/degrade/j'), this share's
+ * rows cut out. The caller owns the results.
+ */
+export function dckdDegradedInputs(cfg: DckdConfig, lr: tf.Tensor4D, ctx: StepContext): tf.Tensor4D[] {
+  const b = lr.shape[0];
+  const deg = degradation(cfg);
+  return Array.from({ length: cfg.negatives - 1 }, (_, j) => {
+    const d = sliceDegradation(sampleDegradation(stepRng(ctx, `dckd/degrade/${j + 1}`), deg, ctx.batchSizeTotal), ctx.sampleOffset, b);
+    return applyDegradation(lr, d);
+  });
 }
 
 /** The history model: a copy of the student (same architecture, its weights), with variables that are not trainable. */
@@ -205,7 +229,6 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
   const f = formula(cfg);
   const w = termWeights(f);
   const termNames = f[0].map(([, name]) => name);
-  const deg = degradation(cfg);
   const ceForm = cfg.legacyDoubleSoftmax ? 'legacyDoubleSoftmax' : 'eq9';
   const lcrSampling = { prob: cfg.lcrProb, colorInvert: true };
   const up = cfg.upcycling ? upcyclingPart(cfg.upcycling) : null;
@@ -235,13 +258,11 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
       const his = needHistory();
       const b = batch.lr.shape[0];
       assertStepContext(ctx, b);
-      const draws = Array.from({ length: cfg.negatives - 1 }, (_, j) =>
-        sliceDegradation(sampleDegradation(stepRng(ctx, `dckd/degrade/${j + 1}`), deg, ctx.batchSizeTotal), ctx.sampleOffset, b));
       const upPrep = up ? up.prepare(batch, nets, ctx) : undefined; // T(x), zoom-in tiles, zoom-out inputs
       const flags: AugFlags[] = cfg.lcrWeight > 0 ? Array.from({ length: b }, (_, i) => sampleAugFlags(sampleRng(ctx, 'dckd/lcr', i), lcrSampling)) : [];
       return tf.tidy(() => {
         // one history pass over [x, D_1(x), ..., D_{N−1}(x)], split back into the N negatives
-        const inputs = tf.concat([batch.lr, ...draws.map((d) => applyDegradation(batch.lr, d))], 0);
+        const inputs = tf.concat([batch.lr, ...dckdDegradedInputs(cfg, batch.lr, ctx)], 0);
         const out = his.forward(inputs).out;
         const negatives = Array.from({ length: cfg.negatives }, (_, j) => tf.slice(out, [j * b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D);
         const prep: DckdPrep = { teacher: upPrep ? upPrep.kdTarget : teacher.forward(batch.lr).out, negatives, shareWeight: b / ctx.batchSizeTotal };

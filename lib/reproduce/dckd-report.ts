@@ -63,6 +63,11 @@ function sweepFigure(part: DckdPartResult): PlotFigure {
   };
 }
 
+/** A part's figure: gain bars for Table 2 / Table 5, the sweep curve for Fig. 8a / 8b. */
+export function dckdPartFigure(part: DckdPartResult): PlotFigure {
+  return part.part === 'table2' || part.part === 'table5' ? gainFigure(part) : sweepFigure(part);
+}
+
 /** The report's figures in page order. */
 export function dckdReportFigures(job: DckdJobResult): PlotFigure[] {
   const base = reportFigures(job);
@@ -70,7 +75,7 @@ export function dckdReportFigures(job: DckdJobResult): PlotFigure[] {
   return [
     base.trainingCurves,
     base.validation,
-    ...parts.map((p) => (p.part === 'table2' || p.part === 'table5' ? gainFigure(p) : sweepFigure(p))),
+    ...parts.map(dckdPartFigure),
     ...(base.agreement ? [base.agreement] : []),
   ];
 }
