@@ -66,7 +66,7 @@ export { METHODS, methodSpec, defaultMethodConfig, METHOD_SMOKE_CONFIGS, buildMe
 export { methodPreset, methodPresetOptim, type PresetOptim } from './distill/config';
 export { cutTiles, drawCells } from './distill/dukd';
 export type { DckdConfig } from './distill/dckd';
-export { dckdPreset, historyUpdatesAt, scaleHistoryToRun, UNTRAINED_FEATURES_NOTE } from './distill/dckd';
+export { dckdPreset, dckdDegradedInputs, dckdVqgan, historyUpdatesAt, scaleHistoryToRun, UNTRAINED_FEATURES_NOTE } from './distill/dckd';
 export { fullBatchContext } from './distill/method';
 export { l1 } from './losses/pixel';
 export { affinityL1 } from './losses/affinity';
@@ -98,6 +98,16 @@ export { reproduceMainComparison, mainComparisonRows, type MainComparisonOptions
 export { reproduceAugkdComparison, augkdComparisonRows, AUGKD_OPTIONAL_ROWS } from './reproduce/augkd-comparison';
 export { jobProgress, jobSummary } from './reproduce/job-progress';
 export { reproduceHeterogeneous, heterogeneousRows, type HeterogeneousOptions } from './reproduce/heterogeneous';
+export {
+  reproduceDckd, dckdRows, dckdPartResults, dckdPartTable, dckdPartSpecs, DCKD_PARTS, type DckdPart, type DckdJobResult, type DckdJobOptions,
+} from './reproduce/dckd-tables';
+export { writeDckdReport, dckdReportFigures, dckdPartFigure, dckdTablesText } from './reproduce/dckd-report';
+export { conclusions } from './reproduce/claims';
+export { dckdHistoryLag, historyLagFigure, type HistoryLagPoint } from './reproduce/dckd-history';
+export { dckdCodeMaps, codeMapFigures, type CodeMaps } from './reproduce/dckd-codes';
+export { dckdNegativeExamples, type DckdNegativeExamples } from './reproduce/dckd-negatives';
+export { DCKD_TABLE2, DCKD_TABLE5, DCKD_FIG8, dckdTable2Row, dckdTable5Row } from './reproduce/paper-numbers';
+export { findFeatureWeights, featureWeightsDirs } from './io/feature-weights';
 export { heldOutSets, scoreHeldOut, type HeldOutScore } from './reproduce/held-out';
 export { AgreementProbe, teacherStudentAgreement, type AgreementScore } from './reproduce/agreement';
 export { writeReport, reportFigures, reportFigureList, comparisonTable, methodConfigTable, primaryRows, reportId, type ReportFigures } from './reproduce/report';

@@ -10,7 +10,7 @@ interface Args { json: boolean; cases?: string[]; repeats?: number; quick: boole
 function usage(): never {
   process.stderr.write(
     'usage: npm run bench -- [--json] [--cases a,b] [--repeats N] [--quick] [--workers N] [--no-torch] [--backend webgpu]\n' +
-      `cases: ${BENCH_CASES.join(', ')}, ${METHOD_CASES.join(', ')} (default on --backend webgpu: one paper-preset DUKD x4 iteration)\n`,
+      `cases: ${BENCH_CASES.join(', ')}, ${METHOD_CASES.join(', ')} (default on --backend webgpu: one paper-preset DUKD x4 iteration, one DCKD SwinIR x4 iteration with its VQGAN share)\n`,
   );
   process.exit(2);
 }

@@ -19,15 +19,18 @@ import { DataParallelTrainer, type HostArray } from '../parallel/data-parallel';
 import type { Scale } from '../types';
 import { Rng } from '../util/rng';
 import { type MethodStepResult, paperMethodCase, timeMethodStep } from './method-step';
+import { type DckdStepResult, dckdBenchCase, timeDckdStep } from './dckd-step';
 
 export type BenchCaseName = 'edsr-train' | 'student16-train' | 'edsr-infer';
 export const BENCH_CASES: readonly BenchCaseName[] = ['edsr-train', 'student16-train', 'edsr-infer'];
 /**
- * Whole method iterations (method-step.ts): 'dukd-paper' is one DUKD iteration of the paper preset at x4. Run by
- * default on GPU backends (in-process), on request elsewhere (a CPU takes minutes per iteration).
+ * Whole method iterations: 'dukd-paper' is one DUKD iteration of the paper preset at x4 (method-step.ts);
+ * 'dckd-swinir' one DCKD iteration of its SwinIR pair at x4, batch 16, 48 px, with the share of the VQGAN passes
+ * (dckd-step.ts). Run by default on GPU backends (in-process), on request elsewhere (a CPU takes minutes to an
+ * hour per iteration; --quick shrinks them).
  */
-export type MethodCaseName = 'dukd-paper';
-export const METHOD_CASES: readonly MethodCaseName[] = ['dukd-paper'];
+export type MethodCaseName = 'dukd-paper' | 'dckd-swinir';
+export const METHOD_CASES: readonly MethodCaseName[] = ['dukd-paper', 'dckd-swinir'];
 
 export interface BenchCase {
   readonly name: BenchCaseName;
@@ -91,6 +94,8 @@ export interface BenchRow {
   readonly note?: string;
   /** Method cases: effective TFLOP/s, fraction of the GPU's FP32 peak, GPU memory, projected run time. */
   readonly method?: MethodStepResult;
+  /** The DCKD case: step time and the VQGAN passes' share of it. */
+  readonly dckd?: DckdStepResult;
 }
 
 function median(xs: readonly number[]): number {
@@ -280,6 +285,18 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
     rows.push(row);
   }
   for (const name of methodCases) {
+    if (name === 'dckd-swinir') {
+      const c = dckdBenchCase(quick);
+      log(`bench: ${name}: one DCKD iteration, SwinIR pair x${c.scale}, batch ${c.batch}, ${c.sizeLr} px LR${quick ? ' (quick)' : ''}, ${repeats} timed + 1 counted warm-up`);
+      if (!backendInfo()) await initBackend(process.env.SRKD_WASM_THREADS ? { announce: false } : { threads: workers, announce: false });
+      const d = await timeDckdStep(c, repeats, { log });
+      const info = backendInfo();
+      rows.push({
+        case: name, backend: d.backend, threads: info?.threads ?? 1, simd: info?.simd ?? null, secondsMedian: d.secondsMedian,
+        gflops: d.gflopPerIteration / d.secondsMedian, gflopPerIteration: d.gflopPerIteration, batch: c.batch, sizeLr: c.sizeLr, repeats, note: d.note, dckd: d,
+      });
+      continue;
+    }
     const cfg = paperMethodCase(quick);
     log(`bench: ${name}: one ${cfg.method.kind} iteration of the ${quick ? 'quick' : 'paper'} preset at x${cfg.scale}, ${repeats} timed + 1 counted warm-up`);
     const m = await timeMethodStep(cfg, repeats);

@@ -19,7 +19,7 @@ const COMMANDS: readonly Entry[] = [
   { name: 'weights', summary: 'list or download the official teacher checkpoints (EDSR, RCAN, SwinIR)', load: () => require('./commands/weights').weightsCommand },
   { name: 'upscale', summary: 'super-resolve an image or a folder with a model (kit format or PyTorch checkpoint)', load: () => require('./commands/upscale').upscaleCommand },
   { name: 'metrics', summary: 'PSNR/SSIM (Y, BasicSR protocol) of SR images against HR images', load: () => require('./commands/metrics').metricsCommand },
-  { name: 'reproduce', summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) with a report', load: () => require('./commands/reproduce').reproduceCommand },
+  { name: 'reproduce', summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) or DCKD\'s (dckd: Tables 2, 5, Fig. 8) with a report', load: () => require('./commands/reproduce').reproduceCommand },
   { name: 'sweep', summary: 'run a reproduction job as a Slurm array (one task per row x seed) plus a report job', load: () => require('./commands/sweep').sweepCommand },
 ];
 

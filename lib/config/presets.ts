@@ -10,9 +10,12 @@
  * Per-method/backbone/scale loss weights come from lib/distill `defaultMethodConfig`; `trainPreset` rebuilds
  * them when the method, the student or the scale changes, and applies a method preset's own schedule
  * (`methodPresetOptim`, e.g. 'fakd-dukd-release' on EDSR: x0.5 at 18,750 of 250k steps, scaled to the preset's length).
+ * It fits the method to the run (MethodSpec.forRun: DCKD's history update step scaled to the run's length, its VQGAN
+ * file used when present) and to the preset's teacher and batch (MethodSpec.fitPreset: CSD's sliced student).
  */
 import { methodPreset, METHOD_PRESET_NAMES, methodPresetOptim, type MethodKind, type MethodPresetName } from '../distill/config';
-import { defaultMethodConfig, METHOD_KINDS, methodSpec } from '../distill/methods';
+import { defaultMethodConfig, METHOD_KINDS, methodForRun, methodSpec } from '../distill/methods';
+import { type FeatureWeightsFinder, findFeatureWeights } from '../io/feature-weights';
 import { ZOO } from '../models/zoo';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
@@ -107,6 +110,12 @@ export interface TrainPresetOptions {
   readonly student?: ArchConfig;
   /** null: no teacher (only for methods that need none). */
   readonly teacher?: ArchConfig | null;
+  /** Keys set on the method config before it is fitted to the run (e.g. DCKD's `negatives` for a Fig. 8 sweep point). */
+  readonly methodOverride?: Readonly<Record<string, unknown>>;
+    /** The run's length (default the preset's); the method's schedules are fitted to it (MethodSpec.forRun). */
+  readonly totalSteps?: number;
+  /** How feature-network files are found (default: lib/io/feature-weights.ts's search; tests pass their own). */
+  readonly findWeights?: FeatureWeightsFinder;
 }
 
 /**
@@ -125,6 +134,14 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   if ((METHOD_KINDS as readonly string[]).includes(kind)) method = defaultMethodConfig(kind as MethodKind, student, scale);
   else if ((METHOD_PRESET_NAMES as readonly string[]).includes(kind)) method = methodPreset(kind as MethodPresetName, student, scale);
   else throw new Error(`method must be one of ${[...METHOD_KINDS, ...METHOD_PRESET_NAMES.filter((n) => !(METHOD_KINDS as readonly string[]).includes(n))].join(', ')} (got ${JSON.stringify(kind)})`);
+  if (opts.methodOverride) {
+    if ('kind' in opts.methodOverride) throw new Error("methodOverride cannot change the method's kind");
+    method = { ...method, ...opts.methodOverride } as typeof method;
+  }
+  const totalSteps = opts.totalSteps ?? base.totalSteps;
+  if (!Number.isSafeInteger(totalSteps) || totalSteps < 1) throw new Error(`totalSteps must be an integer >= 1 (got ${totalSteps})`);
+  // DCKD: history schedule scaled to the run, the VQGAN / VGG-19 file used when present (MethodSpec.forRun)
+  method = methodForRun(method, { totalSteps, findWeights: opts.findWeights ?? ((net) => findFeatureWeights(net)) });
   const spec = methodSpec(method.kind);
   const teacher = opts.teacher !== undefined ? opts.teacher : spec.needsTeacher ? base.teacher : null;
   // a method that derives its student or knobs from the teacher and the batch (CSD) fits them here
@@ -132,9 +149,9 @@ export function trainPreset(name: PresetName, opts: TrainPresetOptions = {}): Tr
   // BasicSR's SwinIR: drop_path_rate 0.1, left on for DUKD's SwinIR students; the teacher stays deterministic
   const dropPath = name === 'paper' && student.arch === 'swinir' ? { student: 0.1, teacher: 0 } : base.dropPath;
   const o = methodPresetOptim(kind as MethodKind | MethodPresetName, student);
-  // a method preset's own schedule, its milestones scaled to this preset's length (paper: as released)
+  // a method preset's own schedule, its milestones scaled to this run's length (paper: as released)
   const optim = o === null ? base.optim : {
-    ...base.optim, gamma: o.gamma, milestones: o.milestones.map((m) => Math.max(1, Math.round((m * base.totalSteps) / o.atTotalSteps))),
+    ...base.optim, gamma: o.gamma, milestones: o.milestones.map((m) => Math.max(1, Math.round((m * totalSteps) / o.atTotalSteps))),
   };
-  return { ...base, scale, student: opts.student ?? fit?.student ?? student, teacher, method: fit ? (fit.method as typeof method) : method, optim, dropPath };
+  return { ...base, scale, student: opts.student ?? fit?.student ?? student, teacher, method: fit ? (fit.method as typeof method) : method, optim, dropPath, totalSteps };
 }

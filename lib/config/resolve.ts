@@ -206,6 +206,7 @@ export function parseTrainConfig(text: string, base: TrainConfig = PRESETS.paper
         scale,
         method: (METHOD_KINDS as readonly unknown[]).includes(m) ? (m as MethodKind) : undefined,
         student: isPlainObject(rest.student) && rest.student.arch !== undefined ? (rest.student as unknown as ArchConfig) : undefined,
+        totalSteps: Number.isSafeInteger(rest.totalSteps) && (rest.totalSteps as number) >= 1 ? (rest.totalSteps as number) : undefined,
       });
     }
     return resolveTrain(rest, b);

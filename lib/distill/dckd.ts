@@ -61,7 +61,7 @@ import type { Scale } from '../types';
 import { UPCYCLING_COMMON, UPCYCLING_SCHEMA, type UpcyclingOptions, type UpcyclingPrep, checkUpcyclingTrain, upcyclingFormula, upcyclingMethod } from './dukd';
 import { valueWithGradientOf } from '../util/value-with-gradient';
 import { assertStepContext, type DistillMethod, type StepContext, needTeacher, sampleRng, stepRng } from './method';
-import { type Formula, type MethodSpec, type TrainFacts, termWeights } from './method-spec';
+import { type Formula, type MethodSpec, type RunFacts, type TrainFacts, termWeights } from './method-spec';
 
 export type DckdFeatures = 'vqgan' | 'vgg';
 export type DckdHistorySource = 'ema' | 'raw';
@@ -143,7 +143,8 @@ const formula = (cfg: DckdConfig): Formula => [[
   [cfg.recWeight, 'rec'],
   [cfg.kdWeight, 'kd'],
   [cfg.dclWeight, 'dcl'],
-  ...(cfg.features === 'vqgan' ? [[cfg.ceWeight, 'ce'] as const] : []),
+  // L_ce only with the VQGAN codebook, and not at weight 0 (Table 5's DCR-only row skips the two code passes)
+  ...(cfg.features === 'vqgan' && cfg.ceWeight > 0 ? [[cfg.ceWeight, 'ce'] as const] : []),
   ...(cfg.lcrWeight > 0 ? [[cfg.lcrWeight, 'lcr'] as const] : []),
   ...(cfg.upcycling ? upcycledTerms(cfg.upcycling) : []),
 ]];
@@ -167,9 +168,19 @@ function degradation(cfg: DckdConfig): DegradationConfig {
 /** The frozen feature network the method owns: L_dcl's maps, and (VQGAN) the code logits for L_ce. */
 type FeatureNet = FeatureMaps & { readonly vqgan: VqganEncoder | null; dispose(): void };
 
+/**
+ * The VQGAN encoder a DCKD config trains with: loaded from featureWeights, or (null) the seeded random one of the
+ * fixture's sizes, with `note` saying so (null for a loaded file). The caller owns `net`. For notebooks and
+ * reports that look at the code distributions the method aligns.
+ */
+export function dckdVqgan(cfg: Pick<DckdConfig, 'featureWeights'>): { net: VqganEncoder; note: string | null } {
+  if (cfg.featureWeights === null) return { net: randomVqgan(SMOKE_VQGAN_CONFIG, 0), note: `${UNTRAINED_FEATURES_NOTE} (seeded random VQGAN encoder of the test fixture's sizes)` };
+  return { net: loadVqgan(cfg.featureWeights).net, note: null };
+}
+
 function buildFeatureNet(cfg: DckdConfig): FeatureNet {
   if (cfg.features === 'vqgan') {
-    const vq = cfg.featureWeights === null ? randomVqgan(SMOKE_VQGAN_CONFIG, 0) : loadVqgan(cfg.featureWeights).net;
+    const vq = dckdVqgan(cfg).net;
     return { features: (x) => vq.features(x), vqgan: vq, dispose: () => vq.dispose() };
   }
   const vgg = cfg.featureWeights === null ? randomVgg19(SMOKE_VGG19_WIDTHS, 0) : loadVgg19(cfg.featureWeights).net;
@@ -185,6 +196,20 @@ function checkDckd(cfg: DckdConfig, path: string): void {
   if (cfg.upcycling && !cfg.upcycling.zoomIn && !cfg.upcycling.zoomOut) {
     fail(`${path}.upcycling`, 'null or with zoomIn or zoomOut on (DCKD* adds DUKD\'s upcycled terms)', cfg.upcycling);
   }
+}
+
+/**
+ * The degraded inputs D_1(x) .. D_{N−1}(x) of the negatives at step `ctx` (what prepare feeds the history model
+ * after the clean x): degradation j drawn for the whole batch from stepRng(ctx, 'dckd/degrade/j'), this share's
+ * rows cut out. The caller owns the results.
+ */
+export function dckdDegradedInputs(cfg: DckdConfig, lr: tf.Tensor4D, ctx: StepContext): tf.Tensor4D[] {
+  const b = lr.shape[0];
+  const deg = degradation(cfg);
+  return Array.from({ length: cfg.negatives - 1 }, (_, j) => {
+    const d = sliceDegradation(sampleDegradation(stepRng(ctx, `dckd/degrade/${j + 1}`), deg, ctx.batchSizeTotal), ctx.sampleOffset, b);
+    return applyDegradation(lr, d);
+  });
 }
 
 /** The history model: a copy of the student (same architecture, its weights), with variables that are not trainable. */
@@ -204,7 +229,6 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
   const f = formula(cfg);
   const w = termWeights(f);
   const termNames = f[0].map(([, name]) => name);
-  const deg = degradation(cfg);
   const ceForm = cfg.legacyDoubleSoftmax ? 'legacyDoubleSoftmax' : 'eq9';
   const lcrSampling = { prob: cfg.lcrProb, colorInvert: true };
   const up = cfg.upcycling ? upcyclingPart(cfg.upcycling) : null;
@@ -234,13 +258,11 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
       const his = needHistory();
       const b = batch.lr.shape[0];
       assertStepContext(ctx, b);
-      const draws = Array.from({ length: cfg.negatives - 1 }, (_, j) =>
-        sliceDegradation(sampleDegradation(stepRng(ctx, `dckd/degrade/${j + 1}`), deg, ctx.batchSizeTotal), ctx.sampleOffset, b));
       const upPrep = up ? up.prepare(batch, nets, ctx) : undefined; // T(x), zoom-in tiles, zoom-out inputs
       const flags: AugFlags[] = cfg.lcrWeight > 0 ? Array.from({ length: b }, (_, i) => sampleAugFlags(sampleRng(ctx, 'dckd/lcr', i), lcrSampling)) : [];
       return tf.tidy(() => {
         // one history pass over [x, D_1(x), ..., D_{N−1}(x)], split back into the N negatives
-        const inputs = tf.concat([batch.lr, ...draws.map((d) => applyDegradation(batch.lr, d))], 0);
+        const inputs = tf.concat([batch.lr, ...dckdDegradedInputs(cfg, batch.lr, ctx)], 0);
         const out = his.forward(inputs).out;
         const negatives = Array.from({ length: cfg.negatives }, (_, j) => tf.slice(out, [j * b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D);
         const prep: DckdPrep = { teacher: upPrep ? upPrep.kdTarget : teacher.forward(batch.lr).out, negatives, shareWeight: b / ctx.batchSizeTotal };
@@ -275,7 +297,7 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
           out.dcl = valueWithGradientOf(weighted(w.dcl, surrogate), w.dcl * ratioFromTotals(t, DCKD_FEATURE_WEIGHTS));
         }
         const vq = features().vqgan;
-        if (vq !== null) {
+        if (vq !== null && w.ce !== undefined) {
           out.ce = weighted(w.ce, dckdCodeLoss(vq, sr, prep.teacher, ceForm));
         }
         if (prep.lcrTarget !== undefined) out.lcr = weighted(w.lcr, l1(sr, prep.lcrTarget));
@@ -370,6 +392,19 @@ export function scaleHistoryToRun(cfg: DckdConfig, totalSteps: number): DckdConf
   return { ...cfg, historyEvery: cfg.historyEvery.map(scaled), historyPhaseSteps: scaled(cfg.historyPhaseSteps) };
 }
 
+/**
+ * DCKD for a run (what trainPreset applies): the history schedule scaled to the run's length (scaleHistoryToRun;
+ * unchanged from 2.5·10⁵ steps), and with featureWeights null the feature network's file when one is found
+ * on this machine ($SRKD_WEIGHTS, the `srkd weights download` directory; lib/io/feature-weights.ts), so the real
+ * network is used wherever it is present and the seeded random one only where it is not.
+ */
+export function dckdForRun(cfg: DckdConfig, run: RunFacts): DckdConfig {
+  const scaled = scaleHistoryToRun(cfg, run.totalSteps);
+  if (cfg.featureWeights !== null) return scaled;
+  const found = run.findWeights(cfg.features === 'vqgan' ? 'vqgan' : 'vgg19');
+  return found === null ? scaled : { ...scaled, featureWeights: found };
+}
+
 /** Short runs: updates every iteration then every second one, 3 negatives (tiny nets, 3-6 step tests). */
 const smoke = (c: DckdConfig): DckdConfig => ({ ...c, negatives: 3, historyEvery: [1, 2], historyPhaseSteps: 2 });
 
@@ -394,6 +429,7 @@ export const DCKD: MethodSpec<DckdConfig> = {
     if (sr < 16) fail('data.patchSizeLr', `at least ${Math.ceil(16 / train.scale)} at x${train.scale} (${path}.features needs SR patches of 16 px or more: 4 downsamplings)`, train.patchSizeLr);
   },
   defaults: dckdDefaults,
+  forRun: (cfg, run) => dckdForRun(cfg, run),
   smokeConfigs: () => [
     { name: 'dckd', config: smoke(dckdPreset('dckd')) },
     { name: 'dckd-release', config: smoke(dckdPreset('dckd-release')) },

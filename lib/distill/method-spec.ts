@@ -9,6 +9,7 @@
  * printed is what is optimised.
  */
 import type { Check } from '../config/checks';
+import type { FeatureWeightsFinder } from '../io/feature-weights';
 import type { ArchName } from '../models/archs/index';
 import type { ArchConfig } from '../models/types';
 import type { Scale } from '../types';
@@ -41,6 +42,9 @@ export type TrainFacts = {
 /** What `fitPreset` may change in a preset: the method config and the student. */
 export type PresetFit<C> = { readonly method: C; readonly student: ArchConfig };
 
+/** What a config may adapt to when a preset builds it: the run's length and the files present on this machine. */
+export type RunFacts = { readonly totalSteps: number; readonly findWeights: FeatureWeightsFinder };
+
 export interface MethodSpec<C extends MethodConfigBase> {
   readonly kind: C['kind'];
   /** Display name, e.g. 'Response KD'. */
@@ -67,6 +71,11 @@ export interface MethodSpec<C extends MethodConfigBase> {
    * is the preset's (or the caller's) student; a fresh object is returned.
    */
   fitPreset?(cfg: C, train: Pick<TrainFacts, 'scale' | 'student' | 'teacher' | 'batchSize'>): PresetFit<C>;
+  /**
+   * The config for a run of `run.totalSteps` iterations on this machine (trainPreset applies it): schedules set
+   * for the paper's run length scaled to the run, feature-network files found on disk filled in. Default: as is.
+   */
+  forRun?(cfg: C, run: RunFacts): C;
   /** The default config for a student backbone and scale (a fresh object). */
   defaults(arch: ArchName, scale: Scale): C;
   /** Variants the method contract suite must cover (tiny-net friendly; valid for EDSR x2). */

@@ -15,7 +15,7 @@ import { DUKD } from './dukd';
 import { FAKD } from './fakd';
 import { FITNET } from './fitnet';
 import type { DistillMethod } from './method';
-import type { Formula, MethodConfigBase, MethodSpec, TrainFacts } from './method-spec';
+import type { Formula, MethodConfigBase, MethodSpec, RunFacts, TrainFacts } from './method-spec';
 import { KD } from './response-kd';
 import { SCRATCH } from './scratch';
 
@@ -56,6 +56,12 @@ export function methodSpec(kind: string): MethodSpec<MethodConfig> {
 
 function archName(arch: ArchName | ArchConfig): ArchName {
   return typeof arch === 'string' ? arch : arch.arch;
+}
+
+/** `cfg` adapted to a run (its record's forRun: e.g. DCKD's history schedule and feature-network file), or `cfg` itself. */
+export function methodForRun(cfg: MethodConfig, run: RunFacts): MethodConfig {
+  const spec = methodSpec(cfg.kind);
+  return spec.forRun ? spec.forRun(cfg, run) : cfg;
 }
 
 /** The default config of `kind` for a student backbone and scale. A fresh object. */

@@ -159,8 +159,8 @@ export function teacherWeights(name: string): TeacherWeights {
 }
 
 /** Default target directory: $SRKD_WEIGHTS_DIR or ./weights. */
-export function defaultWeightsDir(): string {
-  return process.env.SRKD_WEIGHTS_DIR ?? path.resolve('weights');
+export function defaultWeightsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.SRKD_WEIGHTS_DIR ?? path.resolve('weights');
 }
 
 /** Where `entry` is fetched from: `<base>/<file>` under a mirror (option, then env SRKD_WEIGHTS_MIRROR), else its URL. */

@@ -12,6 +12,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ArchConfig } from '../models/types';
+import { UNTRAINED_FEATURES_NOTE } from '../distill/dckd';
 import { pairedDifference, summarize, type PairedDifference, type SeedSummary, type SeedValue } from '../stats/seed-stats';
 import type { JobResult, ReproduceRow } from './job';
 import { formatDifference, formatMeanSd, seedsOf } from './seed-table';
@@ -61,6 +62,18 @@ export const PAPER_CLAIMS: Readonly<Record<JobResult['job'], readonly PaperClaim
       id: 'csd>slice-scratch', row: 'csd', than: 'csd-slice-scratch',
       text: 'CSD beats its own student initialised from the sliced teacher and trained without distillation (the baseline of CSD repository issue 9)',
     },
+  ],
+  dckd: [
+    { id: 'dckd>kd', text: 'DCKD beats logits KD (Table 2)', row: 'dckd', than: 'kd' },
+    { id: 'kd>scratch', text: 'logits KD beats training from scratch', row: 'kd', than: 'scratch' },
+    { id: 'dckd>scratch', text: 'DCKD beats training from scratch', row: 'dckd', than: 'scratch' },
+    { id: 'dcr', text: 'DCR helps (KD + DCR beats KD, Table 5)', row: 'dcr', than: 'kd' },
+    { id: 'dmm', text: 'DMM helps (KD + DMM beats KD, Table 5)', row: 'dmm', than: 'kd' },
+    { id: 'dmm+dcr', text: 'DMM adds to DCR (DCKD beats KD + DCR)', row: 'dckd', than: 'dcr' },
+    { id: 'dcr+dmm', text: 'DCR adds to DMM (DCKD beats KD + DMM)', row: 'dckd', than: 'dmm' },
+    { id: 'n5>n3', text: 'five negatives beat three (Fig. 8a)', row: 'dckd', than: 'neg-3' },
+    { id: 'step1000>100', text: 'an initial history step of 1000 beats 100 (Fig. 8b)', row: 'dckd', than: 'step-100' },
+    { id: 'step1000>5000', text: 'an initial history step of 1000 beats 5000 (Fig. 8b)', row: 'dckd', than: 'step-5000' },
   ],
   heterogeneous: [
     { id: 'edsr->rcan', text: 'DUKD from an EDSR teacher beats the RCAN student trained from scratch', row: 'edsr->rcan', than: 'scratch' },
@@ -158,6 +171,14 @@ export function conclusions(job: JobResult): string[] {
     else {
       reproduction = false;
       out.push(`${head} That is under ${MIN_TEACHER_MARGIN_DB} dB: this table is NOT a reproduction of the paper's setting, since a teacher barely better than the student cannot be expected to teach it; train a stronger teacher (longer, larger) or pass --teacher-weights.`);
+    }
+  }
+  for (const note of job.notes ?? []) {
+    if (note.includes(UNTRAINED_FEATURES_NOTE)) {
+      reproduction = false;
+      out.push(`Untrained feature network (${note}): the rows it names are a pipeline check, not the method; their numbers are no reproduction of the paper's.`);
+    } else {
+      out.push(`Method note: ${note}.`);
     }
   }
   const checks = checkClaims(job);

@@ -115,10 +115,17 @@ export function rowConfig(
     readonly teacherWeights: string | null;
     /** The run's seed (student initialisation and data order); default the preset's, so its run ids stay as they were. */
     readonly seed?: number;
+    /** Training steps instead of the preset's (the method is fitted to them: DCKD's history schedule). */
+    readonly steps?: number | null;
+    /** Keys set on the row's method config (RowSpec.methodOverride). */
+    readonly methodOverride?: Readonly<Record<string, unknown>> | null;
   },
 ): TrainConfig {
   const scratch = opts.method === 'scratch';
-  const base = trainPreset(preset as PresetName, { method: opts.method, scale: opts.scale, student: opts.pair.student, teacher: scratch ? null : opts.pair.teacher });
+  const base = trainPreset(preset as PresetName, {
+    method: opts.method, scale: opts.scale, student: opts.pair.student, teacher: scratch ? null : opts.pair.teacher, totalSteps: opts.steps ?? undefined,
+    methodOverride: opts.methodOverride ?? undefined,
+  });
   const over = dataOverrides(preset, opts);
   // zoom-out needs an LR patch divisible by the scale: the quick preset's 16 px becomes 15 px at x3
   const p = base.data.patchSizeLr;

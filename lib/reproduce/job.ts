@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import { initBackend } from '../backend/index';
 import { type MethodConfig, type MethodKind, type MethodPresetName, presetNeedsTeacher } from '../distill/config';
 import { buildModel } from '../models/build';
+import { buildMethod } from '../distill/methods';
 import { WARM_START_MODES, type TrainConfig, type WarmStartMode } from '../config/train';
 import type { ArchConfig, SRNet } from '../models/types';
 import { PAPER_Y } from '../metrics/protocol';
@@ -68,6 +69,8 @@ export type RowSpec = {
   readonly warmStart?: boolean;
   /** A published model scored as this row instead of a trained run (CSD's released x4 checkpoint); the same for every seed. */
   readonly released?: ReleasedModel;
+  /** Keys set on the method preset's config for this row (e.g. DCKD's negatives or history step; plain JSON). */
+  readonly methodOverride?: Readonly<Record<string, unknown>>;
 };
 
 /** A published student: its file, and how to load it as a kit model (the caller disposes it). */
@@ -98,7 +101,7 @@ export type JobTeacher = TeacherInfo & { readonly heldOut: readonly HeldOutScore
 export type AgreementRow = { readonly row: string; readonly method: string; readonly seed: number; readonly runId: string } & AgreementScore;
 
 export type JobResult = {
-  readonly job: 'ablation' | 'main' | 'heterogeneous';
+  readonly job: 'ablation' | 'main' | 'heterogeneous' | 'dckd';
   readonly title: string;
   /** Where the paper column comes from (table, its scale and pair): ours may use another scale and smaller nets. */
   readonly paperSource: string;
@@ -114,6 +117,12 @@ export type JobResult = {
   readonly runs: readonly RunSummary[];
   readonly agreement: readonly AgreementRow[];
   readonly wallSec: number;
+  /**
+   * What the rows' methods say about themselves, with the rows it applies to (e.g. "dckd, dcr: dckd: untrained
+   * feature network: pipeline check, not the method"); every output of the job repeats these. Absent in job.json
+   * files written before the field.
+   */
+  readonly notes?: readonly string[];
   /** Runs directory the job used (the report goes to `<runsDir>/<reportId>/report.html`). */
   readonly runsDir: string;
 };
@@ -198,7 +207,6 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   if (opts.steps !== undefined && opts.steps !== null && !(Number.isSafeInteger(opts.steps) && opts.steps >= 1)) {
     throw new Error(`steps must be an integer >= 1 (got ${opts.steps})`);
   }
-  const withSteps = (cfg: TrainConfig): TrainConfig => (opts.steps ? { ...cfg, totalSteps: opts.steps } : cfg);
   const runsDir = path.resolve(opts.runsDir ?? 'runs');
   const quiet = true;
   const log = opts.log ?? ((): void => undefined);
@@ -257,7 +265,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
   // x2 counterparts for warm-started x4 students (DUKD code's EDSR x4 warm start)
   const x2Run = async (spec: RowSpec, seed: number): Promise<{ dir: string; runId: string }> => {
     const weights = !presetNeedsTeacher(spec.method) ? null : (await teacherAt(spec.pair.teacher, 2)).weights;
-    const cfg2 = withSteps(rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers, seed }));
+    const cfg2 = rowConfig(opts.preset, { scale: 2, method: spec.method, pair: spec.pair, teacherWeights: weights, data: opts.data, workers: opts.workers, seed, steps: opts.steps, methodOverride: spec.methodOverride });
     const run = await finishedOrTrain(cfg2, {
       runsDir, quiet, log, workers: opts.workers ?? undefined, onProgress: (p) => opts.onEvent?.({ kind: 'train', row: `${spec.row} x2`, progress: p }),
     });
@@ -271,6 +279,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
 
   const out: ReproduceRow[] = [];
   const runs: RunSummary[] = [];
+  const notes = new Map<string, string[]>(); // note -> rows
   const agreement: AgreementRow[] = [];
   const pushScores = (spec: RowSpec, scores: readonly HeldOutScore[], runId: string, seed: number): void => {
     for (const s of scores) {
@@ -307,9 +316,9 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
       continue;
     }
     const teacher = !presetNeedsTeacher(spec.method) ? null : teachers.get(archKey(spec.pair.teacher)) ?? null;
-    let cfg = withSteps(rowConfig(opts.preset, {
-      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers, seed,
-    }));
+    let cfg = rowConfig(opts.preset, {
+      scale: opts.scale, method: spec.method, pair: spec.pair, teacherWeights: teacher?.weights ?? null, data: opts.data, workers: opts.workers, seed, steps: opts.steps, methodOverride: spec.methodOverride,
+    });
     opts.onEvent?.({ kind: 'row', row: spec.row, seed, index: i, of: todo.length, phase: 'start' });
     const r0 = performance.now();
     const mode = spec.warmStart === false ? null : warmStartMode(opts.warmStart ?? 'auto', opts.preset, opts.scale, spec.pair.student);
@@ -318,6 +327,7 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
       warm = await x2Run(spec, seed);
       cfg = { ...cfg, studentInit: { weights: warm.dir, mode } };
     }
+    for (const note of methodNotes(cfg)) notes.set(note, [...new Set([...(notes.get(note) ?? []), spec.row])]);
     let steps = 0;
     const run = await finishedOrTrain(cfg, {
       runsDir, quiet, log, workers: opts.workers ?? undefined,
@@ -346,7 +356,18 @@ export async function runJob(job: JobResult['job'], title: string, allRows: read
     job, title, paperSource: opts.paperSource, preset: opts.preset, scale: opts.scale,
     protocol: out.some((r) => r.protocol !== PAPER_Y.id) ? `${PAPER_Y.id}+flip-pad (SwinIR rows)` : PAPER_Y.id, data: opts.data ? path.resolve(opts.data) : 'synthetic',
     teachers: [...teachers.entries()].map(([key, info]) => ({ ...info, heldOut: teacherScores.get(key) ?? null })), seeds, rows: out, runs, agreement, wallSec: (performance.now() - t0) / 1000, runsDir,
+    notes: [...notes.entries()].map(([note, rs]) => `${rs.join(', ')}: ${note}`),
   };
+}
+
+/** The notes a row's method gives about itself (e.g. an untrained feature network); building the method loads nothing. */
+function methodNotes(cfg: TrainConfig): readonly string[] {
+  const m = buildMethod(cfg.method);
+  try {
+    return m.notes ?? [];
+  } finally {
+    m.dispose?.();
+  }
 }
 
 /** The part of JobOptions every reproduce* job forwards unchanged from its options. */

@@ -224,3 +224,131 @@ export function paperCell(cellsOf: PaperCells, set: string): PaperCell | null {
   const key = (set === 'DIV2K' || set === 'DIV2K-valid' ? 'DIV2K-val' : set === 'BSD100' ? 'B100' : set) as PaperSet;
   return cellsOf[key] ?? null;
 }
+
+// ---- DCKD (Zhou et al., AAAI 2025, arXiv 2412.08939): transcribed from the full paper text ('V') ----
+
+/** DCKD Table 2 rows (MiPKD is another paper's method the table lists; DCKD* = DCKD combined with DUKD). */
+export type DckdTable2Method = 'teacher' | 'scratch' | 'kd' | 'fakd' | 'mipkd' | 'dckd' | 'dckd-star';
+export type DckdBackbone = 'swinir' | 'rcan';
+
+export type DckdTable2Row = {
+  readonly table: 'DCKD Table 2';
+  readonly source: string;
+  readonly status: PaperStatus;
+  readonly scale: Scale;
+  readonly backbone: DckdBackbone;
+  readonly method: DckdTable2Method;
+  readonly sets: PaperCells;
+};
+
+type DT2 = readonly [Scale, DckdBackbone, DckdTable2Method, readonly (readonly [number, number])[]];
+// [scale, backbone, method, Set5, Set14, BSD100, Urban100] -- DCKD Table 2 (SwinIR 180/6x6 -> 60/4x6, RCAN 64/20/10 -> 64/6/10)
+const DT2_DATA: readonly DT2[] = [
+  [2, 'swinir', 'teacher', [[38.36, 0.962], [34.14, 0.9227], [32.45, 0.903], [33.4, 0.9394]]],
+  [2, 'swinir', 'scratch', [[38.0, 0.9607], [33.56, 0.9178], [32.19, 0.9], [32.05, 0.9279]]],
+  [2, 'swinir', 'kd', [[38.04, 0.9608], [33.61, 0.9184], [32.22, 0.9003], [32.09, 0.9282]]],
+  [2, 'swinir', 'fakd', [[38.03, 0.9608], [33.63, 0.9182], [32.21, 0.9001], [32.06, 0.9279]]],
+  [2, 'swinir', 'mipkd', [[38.14, 0.9611], [33.76, 0.9194], [32.29, 0.9011], [32.46, 0.9313]]],
+  [2, 'swinir', 'dckd', [[38.17, 0.9613], [33.85, 0.9205], [32.31, 0.9017], [32.59, 0.933]]],
+  [3, 'swinir', 'teacher', [[34.89, 0.9312], [30.77, 0.8503], [29.37, 0.8124], [29.29, 0.8744]]],
+  [3, 'swinir', 'scratch', [[34.41, 0.9273], [30.43, 0.8437], [29.12, 0.8062], [28.2, 0.8537]]],
+  [3, 'swinir', 'kd', [[34.44, 0.9275], [30.45, 0.8443], [29.14, 0.8066], [28.23, 0.8545]]],
+  [3, 'swinir', 'fakd', [[34.42, 0.9273], [30.42, 0.8437], [29.12, 0.8062], [28.18, 0.8533]]],
+  [3, 'swinir', 'mipkd', [[34.53, 0.9283], [30.52, 0.8456], [29.19, 0.8079], [28.47, 0.8591]]],
+  [3, 'swinir', 'dckd', [[34.59, 0.9291], [30.57, 0.8475], [29.22, 0.8093], [28.63, 0.8633]]],
+  [4, 'swinir', 'teacher', [[32.72, 0.9021], [28.94, 0.7914], [27.83, 0.7459], [27.07, 0.8164]]],
+  [4, 'swinir', 'scratch', [[32.31, 0.8955], [28.67, 0.7833], [27.61, 0.7379], [26.15, 0.7884]]],
+  [4, 'swinir', 'kd', [[32.27, 0.8954], [28.67, 0.7833], [27.62, 0.738], [26.15, 0.7887]]],
+  [4, 'swinir', 'fakd', [[32.22, 0.895], [28.65, 0.7831], [27.61, 0.738], [26.09, 0.787]]],
+  [4, 'swinir', 'mipkd', [[32.39, 0.8971], [28.76, 0.7854], [27.68, 0.7403], [26.37, 0.7956]]],
+  [4, 'swinir', 'dckd', [[32.49, 0.8991], [28.82, 0.7877], [27.72, 0.7422], [26.53, 0.8007]]],
+  [4, 'swinir', 'dckd-star', [[32.51, 0.8992], [28.88, 0.789], [27.74, 0.743], [26.62, 0.8032]]],
+  [2, 'rcan', 'teacher', [[38.27, 0.9614], [34.13, 0.9216], [32.41, 0.9027], [33.34, 0.9384]]],
+  [2, 'rcan', 'scratch', [[38.13, 0.961], [33.78, 0.9194], [32.26, 0.9007], [32.63, 0.9327]]],
+  [2, 'rcan', 'kd', [[38.17, 0.9611], [33.83, 0.9197], [32.29, 0.901], [32.67, 0.9329]]],
+  [2, 'rcan', 'fakd', [[38.17, 0.9612], [33.83, 0.9199], [32.29, 0.9011], [32.65, 0.933]]],
+  [2, 'rcan', 'mipkd', [[38.21, 0.9613], [33.92, 0.9203], [32.32, 0.9015], [32.83, 0.9344]]],
+  [2, 'rcan', 'dckd', [[38.25, 0.9615], [34.01, 0.9213], [32.35, 0.9019], [32.92, 0.9351]]],
+  [3, 'rcan', 'teacher', [[34.74, 0.9299], [30.65, 0.8482], [29.32, 0.8111], [29.09, 0.8702]]],
+  [3, 'rcan', 'scratch', [[34.61, 0.9288], [30.45, 0.8444], [29.18, 0.8074], [28.59, 0.861]]],
+  [3, 'rcan', 'kd', [[34.61, 0.9291], [30.47, 0.8447], [29.21, 0.808], [28.62, 0.8612]]],
+  [3, 'rcan', 'fakd', [[34.63, 0.929], [30.51, 0.8453], [29.21, 0.8079], [28.62, 0.8612]]],
+  [3, 'rcan', 'mipkd', [[34.72, 0.9296], [30.55, 0.8458], [29.25, 0.8087], [28.76, 0.864]]],
+  [3, 'rcan', 'dckd', [[34.74, 0.9299], [30.6, 0.8472], [29.29, 0.8099], [28.87, 0.8662]]],
+  [4, 'rcan', 'teacher', [[32.63, 0.9002], [28.87, 0.7889], [27.77, 0.7436], [26.82, 0.8087]]],
+  [4, 'rcan', 'scratch', [[32.38, 0.8971], [28.69, 0.7842], [27.63, 0.7379], [26.36, 0.7947]]],
+  [4, 'rcan', 'kd', [[32.45, 0.898], [28.76, 0.786], [27.67, 0.74], [26.49, 0.7982]]],
+  [4, 'rcan', 'fakd', [[32.46, 0.898], [28.77, 0.786], [27.68, 0.74], [26.5, 0.798]]],
+  [4, 'rcan', 'mipkd', [[32.46, 0.8982], [28.77, 0.786], [27.69, 0.7402], [26.55, 0.7998]]],
+  [4, 'rcan', 'dckd', [[32.56, 0.8995], [28.82, 0.7877], [27.73, 0.7423], [26.69, 0.8041]]],
+  [4, 'rcan', 'dckd-star', [[32.58, 0.8996], [28.86, 0.7885], [27.74, 0.7425], [26.74, 0.8054]]],
+];
+
+/** DCKD Table 2 (SR comparison; no EDSR block: DCKD publishes SwinIR and RCAN only). */
+export const DCKD_TABLE2: readonly DckdTable2Row[] = DT2_DATA.map(([scale, backbone, method, v]) => ({
+  table: 'DCKD Table 2' as const,
+  source: 'DCKD Table 2 (FAKD on SwinIR: the DCKD authors\' reproduction)',
+  status: 'V' as const,
+  scale,
+  backbone,
+  method,
+  sets: cells(v),
+}));
+
+export function dckdTable2Row(backbone: string, scale: Scale, method: DckdTable2Method): DckdTable2Row | null {
+  return DCKD_TABLE2.find((r) => r.backbone === backbone && r.scale === scale && r.method === method) ?? null;
+}
+
+/** DCKD Table 5 rows: the components on RCAN x2 (KD = neither; DCR = dynamic contrastive regularisation; DMM = distribution mapping). */
+export type DckdAblationRow = 'kd' | 'dcr' | 'dmm' | 'dckd';
+export type DckdTable5Row = {
+  readonly table: 'DCKD Table 5';
+  readonly source: string;
+  readonly status: PaperStatus;
+  readonly row: DckdAblationRow;
+  readonly dcr: boolean;
+  readonly dmm: boolean;
+  readonly sets: PaperCells;
+};
+
+/** DCKD Table 5: ablation of DCR and DMM, RCAN 64/20/10 -> 64/6/10, x2, Set14 and Urban100. */
+export const DCKD_TABLE5: readonly DckdTable5Row[] = ([
+  ['kd', false, false, [[33.83, 0.9197], [32.67, 0.9329]]],
+  ['dcr', true, false, [[33.98, 0.9208], [32.83, 0.9346]]],
+  ['dmm', false, true, [[33.92, 0.9205], [32.81, 0.9343]]],
+  ['dckd', true, true, [[34.01, 0.9213], [32.92, 0.9351]]],
+] as const).map(([row, dcr, dmm, v]) => ({
+  table: 'DCKD Table 5' as const, source: 'DCKD Table 5 (RCAN x2)', status: 'V' as const, row, dcr, dmm, sets: cells(v, ['Set14', 'Urban100']),
+}));
+
+export function dckdTable5Row(row: DckdAblationRow): DckdTable5Row {
+  const r = DCKD_TABLE5.find((x) => x.row === row);
+  if (!r) throw new Error(`no DCKD Table 5 row ${JSON.stringify(row)}; rows: ${DCKD_TABLE5.map((x) => x.row).join(', ')}`);
+  return r;
+}
+
+/** DCKD Table 6: the degradation of the negative generator (RCAN x2, Set14 and Urban100). */
+export const DCKD_TABLE6: readonly { readonly degradation: 'blur' | 'noise' | 'resize' | 'mix'; readonly sets: PaperCells }[] = ([
+  ['blur', [[34.01, 0.9212], [32.89, 0.9352]]],
+  ['noise', [[34.01, 0.9213], [32.92, 0.9351]]],
+  ['resize', [[33.99, 0.9212], [32.9, 0.9354]]],
+  ['mix', [[34.0, 0.9212], [32.87, 0.9353]]],
+] as const).map(([degradation, v]) => ({ degradation, sets: cells(v, ['Set14', 'Urban100']) }));
+
+/** DCKD Table 7: loss weights (RCAN x2, Urban100); the other weight at its default (λ_dcl 0.1, λ_ce 0.001). */
+export const DCKD_TABLE7: readonly { readonly weight: 'dcl' | 'ce'; readonly value: number; readonly urban100: PaperCell }[] = ([
+  ['dcl', 0.01, 32.87, 0.9346], ['dcl', 0.1, 32.92, 0.9351], ['dcl', 1.0, 32.81, 0.935],
+  ['ce', 0.0001, 32.84, 0.9345], ['ce', 0.001, 32.92, 0.9351], ['ce', 0.01, 32.82, 0.9341],
+] as const).map(([weight, value, psnr, ssim]) => ({ weight, value, urban100: c(psnr, ssim) }));
+
+/** DCKD Fig. 8 sweeps: Urban100 PSNR (no SSIM published) of RCAN x2 against the number of negatives N and the initial history update step. */
+export type DckdSweep = 'negatives' | 'historyStep';
+export const DCKD_FIG8: Readonly<Record<DckdSweep, readonly { readonly value: number; readonly urban100Psnr: number }[]>> = {
+  negatives: [[3, 32.82], [4, 32.85], [5, 32.92], [6, 32.93], [7, 32.93]].map(([value, urban100Psnr]) => ({ value, urban100Psnr })),
+  historyStep: [[100, 32.79], [500, 32.82], [1000, 32.92], [2000, 32.84], [5000, 32.83]].map(([value, urban100Psnr]) => ({ value, urban100Psnr })),
+};
+
+/** Fig. 8's Urban100 PSNR at one sweep value, or null where the figure has no point. */
+export function dckdFig8Psnr(sweep: DckdSweep, value: number): number | null {
+  return DCKD_FIG8[sweep].find((p) => p.value === value)?.urban100Psnr ?? null;
+}

@@ -191,15 +191,9 @@ function rowLabel(job: JobResult, row: string): string {
   return job.rows.find((r) => r.row === row)?.label ?? row;
 }
 
-/** The HTML tables and notes placed under the page title. */
-export function reportTablesHtml(job: JobResult): string {
-  const runs = job.runs.map((r) => ({ row: r.row, method: r.method, seed: r.seed ?? 0, runId: r.runId, trainSec: round(r.trainSec, 1), wallSec: round(r.wallSec, 1), cached: r.cached, formula: r.formula }));
-  const teachers = job.teachers.map((t) => ({
-    arch: JSON.stringify(t.arch), source: t.source, runId: t.runId, weights: t.weights,
-    val: t.val ? `${t.val.set} ${t.val.psnr.toFixed(3)} dB` : null,
-    'held-out': t.heldOut?.map((h) => `${h.set} ${h.psnr.toFixed(3)} dB`).join(', ') ?? null, trainSec: round(t.elapsedSec, 1),
-  }));
-  const notes = [
+/** The job's notes (title, preset, data, seeds, the methods' own notes), one sentence each, for the top of a report. */
+export function reportNotes(job: JobResult): string[] {
+  return [
     `${job.title}. Preset ${job.preset}, x${job.scale}, data: ${job.data}. Protocol ${job.protocol}.`,
     `Paper column: ${job.paperSource}.`,
     job.data === 'synthetic'
@@ -211,12 +205,30 @@ export function reportTablesHtml(job: JobResult): string {
         'PSNR/SSIM are mean ± sample sd over the seeds; Δ is the difference paired by seed with a 95 % Student t interval; ' +
         "a verdict is 'better' or 'worse' only when that interval excludes 0."]
       : []),
+    ...(job.notes ?? []).map((n) => `Note: ${n}.`),
     `Job wall time ${job.wallSec.toFixed(1)} s.`,
   ];
+}
+
+/** The HTML tables and notes placed under the page title. */
+export function reportTablesHtml(job: JobResult): string {
   return [
-    ...notes.map((n) => `<p>${escapeHtml(n)}</p>`),
+    ...reportNotes(job).map((n) => `<p>${escapeHtml(n)}</p>`),
     tableHtml(comparisonTable(job), { title: `PSNR / SSIM per row beside the paper (${job.protocol})`, digits: 4 }),
     tableHtml(methodConfigTable(job), { title: 'What each row trained: method preset, objective, method config' }),
+    runTablesHtml(job),
+  ].join('\n');
+}
+
+/** The teachers, runs and agreement tables of a report. */
+export function runTablesHtml(job: JobResult): string {
+  const runs = job.runs.map((r) => ({ row: r.row, method: r.method, seed: r.seed ?? 0, runId: r.runId, trainSec: round(r.trainSec, 1), wallSec: round(r.wallSec, 1), cached: r.cached, formula: r.formula }));
+  const teachers = job.teachers.map((t) => ({
+    arch: JSON.stringify(t.arch), source: t.source, runId: t.runId, weights: t.weights,
+    val: t.val ? `${t.val.set} ${t.val.psnr.toFixed(3)} dB` : null,
+    'held-out': t.heldOut?.map((h) => `${h.set} ${h.psnr.toFixed(3)} dB`).join(', ') ?? null, trainSec: round(t.elapsedSec, 1),
+  }));
+  return [
     '<h2>Teachers</h2>',
     tableHtml(teachers, { title: 'Shared teachers' }),
     '<h2>Runs</h2>',
@@ -236,11 +248,19 @@ export function conclusionsHtml(job: JobResult): string {
 /** Writes report.html (and job.json) for a job; returns the report's path. */
 export function writeReport(job: JobResult, opts: ReportOptions = {}): string {
   const file = path.resolve(opts.file ?? path.join(job.runsDir, reportId(job), 'report.html'));
-  savePlotPage(file, reportFigureList(reportFigures(job)), job.title);
+  return writeReportPage(file, job, reportFigureList(reportFigures(job)), reportTablesHtml(job));
+}
+
+/**
+ * A report page: `figs` (plotly, embedded once), `tablesHtml` right under the title, the conclusions at the end,
+ * and job.json beside it. Returns the page's path.
+ */
+export function writeReportPage(file: string, job: JobResult, figs: readonly PlotFigure[], tablesHtml: string): string {
+  savePlotPage(file, figs, job.title);
   // savePlotPage's page has no slot for tables: place them right after its <h1> title
   const page = fs.readFileSync(file, 'utf8');
   const at = page.indexOf('</h1>');
-  const withTables = at < 0 ? page : `${page.slice(0, at + 5)}\n${reportTablesHtml(job)}\n${page.slice(at + 5)}`;
+  const withTables = at < 0 ? page : `${page.slice(0, at + 5)}\n${tablesHtml}\n${page.slice(at + 5)}`;
   // ... and the conclusions after the figures, at the end of the page
   const end = withTables.lastIndexOf('</body>');
   fs.writeFileSync(file, end < 0 ? withTables + conclusionsHtml(job) : `${withTables.slice(0, end)}${conclusionsHtml(job)}\n${withTables.slice(end)}`);

@@ -2,3 +2,4 @@
 export * from './plot';
 export * from './table';
 export * from './error-bars';
+export * from './heatmap';

@@ -15,7 +15,7 @@ import { resolveTrain } from '../../lib/config/resolve';
 import { trainPreset } from '../../lib/config/presets';
 import type { TrainConfig } from '../../lib/config/train';
 import { methodPreset } from '../../lib/distill/config';
-import { type DckdConfig, DCKD, UNTRAINED_FEATURES_NOTE, historyUpdatesAt, scaleHistoryToRun } from '../../lib/distill/dckd';
+import { type DckdConfig, DCKD, UNTRAINED_FEATURES_NOTE, dckdDegradedInputs, historyUpdatesAt, scaleHistoryToRun } from '../../lib/distill/dckd';
 import { defaultMethodConfig } from '../../lib/distill/methods';
 import { type DistillMethod, type StepContext } from '../../lib/distill/method';
 import { assertMethodConfig, buildMethod } from '../../lib/distill/methods';
@@ -126,6 +126,30 @@ describe('DCKD history model', () => {
       expect(d1).toBeGreaterThan(1e-3); // degraded input, different output
     } finally {
       tf.dispose(prep as unknown as tf.TensorContainer);
+      m.dispose!();
+    }
+  });
+});
+
+describe('DCKD degraded inputs', () => {
+  it('dckdDegradedInputs gives the inputs of negatives 1..N-1: the history model on them is what prepare returns', () => {
+    const m = made(smokeOf('dckd'));
+    const ctx = ctxOf(3);
+    const prep = m.prepare({ lr: fx.lr, hr: fx.hr }, fx.nets, ctx) as unknown as { negatives: tf.Tensor4D[] };
+    const inputs = dckdDegradedInputs(smokeOf('dckd'), fx.lr, ctx);
+    try {
+      expect(inputs.length).toBe(2);
+      for (let j = 0; j < inputs.length; j++) {
+        const [d, lo, hi, moved] = tf.tidy(() => [
+          tf.max(tf.abs(tf.sub(prep.negatives[j + 1], fx.student.forward(inputs[j]).out))), tf.min(inputs[j]), tf.max(inputs[j]), tf.max(tf.abs(tf.sub(inputs[j], fx.lr))),
+        ].map((t) => t.dataSync()[0]));
+        expect(d).toBeLessThan(1e-6); // the history model is the student's copy at init
+        expect(lo).toBeGreaterThanOrEqual(0);
+        expect(hi).toBeLessThanOrEqual(1);
+        expect(moved).toBeGreaterThan(1e-3);
+      }
+    } finally {
+      tf.dispose([prep as unknown as tf.TensorContainer, inputs]);
       m.dispose!();
     }
   });

@@ -244,7 +244,7 @@ describe('srkd reproduce', () => {
     await expect(run(['tables'])).rejects.toThrow(/unknown job 'tables'/);
     await expect(run([])).rejects.toThrow(/name a job/);
     await expect(run(['ablation', '--scale', '5'])).rejects.toThrow(/--scale must be 2, 3 or 4/);
-    await expect(run(['ablation', '--backbone', 'rcan'])).rejects.toThrow(/main job only/);
+    await expect(run(['ablation', '--backbone', 'rcan'])).rejects.toThrow(/main and dckd jobs only/);
     await expect(run(['main', '--backbone', 'vgg'])).rejects.toThrow(/--backbone must be one of edsr, rcan, swinir/);
     await expect(run(['ablation', '--warm-start', 'body'])).rejects.toThrow("--warm-start must be one of auto, off, all-but-upsampler, all-matching (got 'body')");
     await expect(run(['ablation', '--seeds', '0,0'])).rejects.toThrow('--seeds: seed 0 is listed twice');

@@ -1,6 +1,6 @@
 /**
- * `srkd reproduce ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE]
- *  [--scale S] [--backbone B] [--workers N] [--runs-dir DIR] [--seeds 0,1,2] [--no-agreement] [--json]`
+ * `srkd reproduce ablation|main|heterogeneous|dckd [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE]
+ *  [--scale S] [--backbone B] [--student B] [--parts P] [--workers N] [--runs-dir DIR] [--seeds 0,1,2] [--no-agreement] [--json]`
  * Trains every row of the table (shared teacher, cached runs; once per seed with --seeds), prints a progress line
  * per run, the table next to the paper's (mean ± sd and paired 95 % CIs with several seeds), writes
  * runs/<id>/report.html and prints its path. `--json` prints the job result as JSON on
@@ -23,8 +23,10 @@ import { conclusions } from '../../reproduce/claims';
 import { agreementStats, formatMeanSd, hasSeedSpread } from '../../reproduce/seed-table';
 import { parseSeedList } from '../../reproduce/seeds';
 import { parseTestPad, type TestPad } from '../../eval/test-pad';
+import { DCKD_PARTS, type DckdJobResult, type DckdPart, dckdRows, reproduceDckd } from '../../reproduce/dckd-tables';
+import { dckdTablesText, writeDckdReport } from '../../reproduce/dckd-report';
 
-const JOBS = ['ablation', 'main', 'heterogeneous'] as const;
+const JOBS = ['ablation', 'main', 'heterogeneous', 'dckd'] as const;
 export type JobName = (typeof JOBS)[number];
 
 function progressPrinter(showSeed: boolean): (e: JobEvent) => void {
@@ -68,7 +70,11 @@ function progressPrinter(showSeed: boolean): (e: JobEvent) => void {
 /** A parsed `srkd reproduce` command line: the job, its options (no callbacks), and what to print. */
 export type ReproduceArgs = {
   readonly job: JobName;
-  readonly options: Omit<ReproduceOptions, 'onProgress' | 'log'> & { readonly backbone: ArchName; readonly teachers?: readonly ('edsr' | 'swinir')[] };
+  readonly options: Omit<ReproduceOptions, 'onProgress' | 'log'> & {
+    readonly backbone: ArchName; readonly teachers?: readonly ('edsr' | 'swinir')[];
+    /** dckd: the student backbone (--student, or --backbone) and the parts (--parts). */
+    readonly student: ArchName; readonly parts: readonly DckdPart[];
+  };
   readonly json: boolean;
   /** Write report.html (false with --no-report: sweep tasks, whose report a final job writes). */
   readonly report: boolean;
@@ -96,9 +102,15 @@ export function parseReproduceArgs(args: ParsedArgs): ReproduceArgs {
   };
   const workers = positiveInt('workers');
   const steps = positiveInt('steps');
-  const backbone = stringArg(args, 'backbone', 'edsr');
+  const backbone = stringArg(args, 'backbone', job === 'dckd' ? 'swinir' : 'edsr');
   if (!(ARCH_NAMES as readonly string[]).includes(backbone)) throw new UsageError(`--backbone must be one of ${ARCH_NAMES.join(', ')} (got '${backbone}')`);
-  if (job !== 'main' && args.values.backbone !== undefined) throw new UsageError('--backbone applies to the main job only');
+  if (job !== 'main' && job !== 'dckd' && args.values.backbone !== undefined) throw new UsageError('--backbone applies to the main and dckd jobs only');
+  if (job !== 'dckd' && (args.values.student !== undefined || args.values.parts !== undefined)) throw new UsageError('--student and --parts apply to the dckd job only');
+  const student = stringArg(args, 'student', backbone);
+  if (!(ARCH_NAMES as readonly string[]).includes(student)) throw new UsageError(`--student must be one of ${ARCH_NAMES.join(', ')} (got '${student}')`);
+  if (args.values.student !== undefined && args.values.backbone !== undefined && student !== backbone) throw new UsageError(`--student ${student} and --backbone ${backbone} disagree (give one)`);
+  const parts = (typeof args.values.parts === 'string' ? args.values.parts.split(',').map((p) => p.trim()).filter(Boolean) : [...DCKD_PARTS]);
+  for (const p of parts) if (!(DCKD_PARTS as readonly string[]).includes(p)) throw new UsageError(`--parts takes ${DCKD_PARTS.join(', ')} (got '${p}')`);
   const warmStart = stringArg(args, 'warm-start', 'auto');
   if (!(WARM_START_CHOICES as readonly string[]).includes(warmStart)) {
     throw new UsageError(`--warm-start must be one of ${WARM_START_CHOICES.join(', ')} (got '${warmStart}')`);
@@ -124,7 +136,7 @@ export function parseReproduceArgs(args: ParsedArgs): ReproduceArgs {
     json: Boolean(args.values.json),
     report: !args.values['no-report'],
     options: {
-      preset: preset as PresetName, scale, workers, steps, seeds, backbone: backbone as ArchName,
+      preset: preset as PresetName, scale, workers, steps, seeds, backbone: backbone as ArchName, student: student as ArchName, parts: parts as DckdPart[],
       data: text('data'), teacherWeights, warmStart: warmStart as WarmStartChoice, teacherWeightsX2: text('teacher-weights-x2'), pad,
       onlyRows: text('rows')?.split(',').map((x) => x.trim()).filter(Boolean) ?? null,
       runsDir: text('runs-dir') ?? undefined,
@@ -152,6 +164,9 @@ export function reproduceRowIds(parsed: ReproduceArgs): string[] {
     case 'heterogeneous':
       rows = heterogeneousRows(o.preset, o.teachers);
       break;
+    case 'dckd':
+      rows = dckdRows(o.preset, o.student, scale, o.parts);
+      break;
   }
   try {
     return selectRows(rows, o.onlyRows ?? null).map((r) => r.row);
@@ -163,15 +178,15 @@ export function reproduceRowIds(parsed: ReproduceArgs): string[] {
 export const REPRODUCE_OPTIONS: Command['options'] = {
   preset: { type: 'string' }, data: { type: 'string' }, 'teacher-weights': { type: 'string' }, scale: { type: 'string' },
   'warm-start': { type: 'string' }, 'teacher-weights-x2': { type: 'string' }, rows: { type: 'string' }, seeds: { type: 'string' },
-  steps: { type: 'string' }, backbone: { type: 'string' }, workers: { type: 'string' }, 'runs-dir': { type: 'string' },
+  steps: { type: 'string' }, backbone: { type: 'string' }, student: { type: 'string' }, parts: { type: 'string' }, workers: { type: 'string' }, 'runs-dir': { type: 'string' },
   'no-agreement': { type: 'boolean' }, 'no-report': { type: 'boolean' }, pad: { type: 'string' },
 };
 
 export const reproduceCommand: Command = {
   name: 'reproduce',
-  summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) with a report',
+  summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) or DCKD\'s (dckd: Tables 2, 5, Fig. 8) with a report',
   usage: [
-    'ablation|main|heterogeneous [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--rows a,b] [--seeds 0,1,2] [--json]',
+    'ablation|main|heterogeneous|dckd [--preset smoke|quick|paper] [--data ROOT] [--teacher-weights FILE] [--scale S] [--workers N] [--warm-start W] [--rows a,b] [--seeds 0,1,2] [--json]',
     '  ablation          DUKD-v2 Table 4: Scratch, KD, FAKD, Zoom In, Zoom Out, both, Zoom In + DA, full DUKD,\n' +
     '                    then a control row: KD at DUKD\'s loss weights (kd-dukd-weights)',
     '  main              DUKD-v2 Table 2 for one backbone (--backbone edsr|rcan|swinir): Scratch, KD, FAKD, DUKD; for EDSR also',
@@ -179,6 +194,11 @@ export const reproduceCommand: Command = {
     '                    CSD\'s released model is the CSD row when weights/edsr_x4_0.25student.pth is present',
     '  heterogeneous     DUKD-v2 Table 3: EDSR and SwinIR teachers into an RCAN student, each with DUKD at RCAN\'s',
     '                    code setting (<t>->rcan) and with full DUKD (<t>->rcan-full: zoom-out and augmentations on)',
+    '  dckd              DCKD (AAAI 2025) for one student (--student swinir|edsr|rcan, default swinir): Table 2 (Scratch,\n' +
+    '                    KD, DCKD), Table 5 (KD, +DCR, +DMM, both) and Fig. 8 (negatives N = 3..7, initial history step\n' +
+    '                    100..5000; the schedule is scaled to the run). Uses the VQGAN file when present ($SRKD_WEIGHTS or\n' +
+    '                    `srkd weights download vqgan-f16-1024`); without it smoke/quick use a seeded random encoder and\n' +
+    '                    say so ("untrained feature network: pipeline check, not the method"); paper needs the file',
     '  --preset P        smoke | quick (default: minutes on a CPU, synthetic data) | paper (the published protocol)',
     '  --data ROOT       train on DIV2K under ROOT, evaluate on the benchmark sets there (default: the synthetic set);',
     '                    or a folder of HR photos: trains on all but the last tenth, scores those (and the benchmark',
@@ -199,7 +219,9 @@ export const reproduceCommand: Command = {
     '  --steps N         student training steps instead of the preset\'s (not part of the run id: extends cached runs;',
     '                    learning-rate milestones stay the preset\'s; the teacher keeps its own)',
     '  --scale S         2, 3 or 4 (default: the preset\'s)',
-    '  --backbone B      main only: edsr (default), rcan or swinir',
+    '  --backbone B      main: edsr (default), rcan or swinir; dckd: same as --student',
+    '  --student B       dckd only: the student backbone, swinir (default), edsr or rcan',
+    `  --parts P         dckd only: ${DCKD_PARTS.join(',')} (default all); --rows narrows further`,
     '  --workers N       data-parallel worker threads per run (default one per core)',
     '  --runs-dir DIR    where runs and the report go (default ./runs)',
     '  --no-agreement    skip the teacher-student agreement measurement',
@@ -228,16 +250,22 @@ export const reproduceCommand: Command = {
       case 'heterogeneous':
         result = await reproduceHeterogeneous(common);
         break;
+      case 'dckd':
+        result = await reproduceDckd(common);
+        break;
     }
-    const report = parsed.report ? writeReport(result) : null;
+    const dckd = job === 'dckd' ? (result as DckdJobResult) : null;
+    const report = parsed.report ? (dckd ? writeDckdReport(dckd) : writeReport(result)) : null;
     const wall = (performance.now() - t0) / 1000;
     if (json) {
       process.stdout.write(JSON.stringify({ ...result, report, totalWallSec: wall }) + '\n');
       return 0;
     }
-    process.stdout.write(formatTable(comparisonTable(result), { title: `${result.title}: ours beside the paper (${result.protocol})`, digits: 3 }) + '\n');
+    if (dckd) process.stdout.write(dckdTablesText(dckd) + '\n');
+    else process.stdout.write(formatTable(comparisonTable(result), { title: `${result.title}: ours beside the paper (${result.protocol})`, digits: 3 }) + '\n');
     process.stdout.write(`paper column: ${result.paperSource}\n`);
     process.stdout.write('\n' + formatTable(methodConfigTable(result), { title: 'What each row trained (method preset, objective, config)' }) + '\n');
+    for (const note of result.notes ?? []) process.stdout.write(`NOTE: ${note}\n`);
     if (result.agreement.length && hasSeedSpread(result)) {
       const rows = agreementStats(result.agreement).map((a) => ({
         row: a.row, n: a.train.n, 'train PSNR(S,T)': formatMeanSd(a.train), ...Object.fromEntries(a.heldOut.map((h) => [`${h.set} PSNR(S,T)`, formatMeanSd(h.psnr)])),

@@ -55,7 +55,7 @@ export const sweepCommand: Command = {
   name: 'sweep',
   summary: 'run a reproduction job as a Slurm array (one task per row x seed) plus a report job',
   usage: [
-    'slurm ablation|main|heterogeneous [reproduce options] [--partition P] [--gres G] [--time T] [--cpus-per-task N] [--requeue] [--submit]',
+    'slurm ablation|main|heterogeneous|dckd [reproduce options] [--partition P] [--gres G] [--time T] [--cpus-per-task N] [--requeue] [--submit]',
     '  Writes array.sbatch (one task per table row x seed: srkd reproduce ... --rows R --seeds S on a shared runs dir),',
     '  report.sbatch (the whole job from the cached runs: report.html) and submit.sh (submits the array, then the',
     '  report with --dependency=afterok on it). Every `srkd reproduce` option applies (--preset, --seeds, --rows,',
