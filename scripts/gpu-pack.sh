@@ -4,21 +4,28 @@
 # installed node_modules; then carry '.gpu' to the GPU machine. It holds:
 #   node.xz             this host's Node binary (x86-64, glibc), xz-compressed
 #   node_modules.tar.xz node_modules without what the checks never load (other platforms' Dawn builds,
-#                       source maps, browser bundles, tfjs's own tests, tfjs-node, notebook tooling: tslab, zeromq, core-js)
+#                       source maps, browser bundles (tfjs's UMD files: Node loads the .node.js ones), tfjs's own tests,
+#                       tfjs-node, notebook tooling (tslab, zeromq, core-js), tsc's CLI and translations, lightningcss)
 #   debs/               the Vulkan loader's .deb (libvulkan1), unpacked there with dpkg -x
 # The device tool carries at most 64 MiB with the working tree; this prints the total and fails above it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -d node_modules ] || { echo "gpu-pack: run 'npm ci' first" >&2; exit 1; }
 rm -rf .gpu && mkdir -p .gpu/debs
-xz -T0 -6 -c "$(command -v node)" > .gpu/node.xz
+xz -T0 -9e -c "$(command -v node)" > .gpu/node.xz
 tar -c --exclude='*.map' --exclude='*.min.js' --exclude='*.es2017.js' --exclude='*.esm.js' --exclude='*.d.ts' \
   --exclude='node_modules/webgpu/dist/win32-*' --exclude='node_modules/webgpu/dist/darwin-*' \
   --exclude='node_modules/webgpu/dist/linux-arm64' --exclude='node_modules/@tensorflow/tfjs-node*' \
   --exclude='node_modules/tslab*' --exclude='node_modules/@tslab' --exclude='node_modules/plotly.js-dist-min' \
   --exclude='node_modules/@img/*wasm*' --exclude='node_modules/zeromq' --exclude='node_modules/core-js' \
   --exclude='*_test.js' --exclude='*.fesm.js' --exclude='node_modules/@tensorflow/tfjs/dist/miniprogram' \
-  --exclude='node_modules/@tensorflow/tfjs/dist/tf.js' node_modules | xz -T0 -6 > .gpu/node_modules.tar.xz
+  --exclude='node_modules/@tensorflow/tfjs/dist/tf.js' --exclude='*.html' --exclude='*/dist/miniprogram' \
+  --exclude='node_modules/typescript/lib/_tsc.js' --exclude='node_modules/typescript/lib/*/diagnosticMessages.generated.json' \
+  --exclude='node_modules/lightningcss*' --exclude='node_modules/cmake-ts' --exclude='node_modules/@types' \
+  $(for b in tfjs-core/dist/tf-core tfjs-backend-cpu/dist/tf-backend-cpu tfjs-backend-wasm/dist/tf-backend-wasm \
+      tfjs-backend-webgpu/dist/tf-backend-webgpu tfjs-backend-webgl/dist/tf-backend-webgl tfjs-layers/dist/tf-layers \
+      tfjs-converter/dist/tf-converter tfjs-data/dist/tf-data; do echo "--exclude=node_modules/@tensorflow/$b.js"; done) \
+  node_modules | xz -T0 -6 > .gpu/node_modules.tar.xz
 # Debian's libvulkan1 is a plain shared library: it unpacks into / on Ubuntu-based GPU images as well.
 (cd .gpu/debs && apt-get download libvulkan1 >/dev/null)
 # The Set5 images the webgpu checks evaluate on are tracked in test/fixtures and travel with the working tree.

@@ -28,7 +28,8 @@ beforeAll(async () => {
 describe('Table 2 CSD rows', () => {
   it('EDSR: CSD and the sliced-init Scratch after FAKD, on the teacher\'s first 64 channels under paper; none for RCAN / SwinIR', () => {
     const rows = mainComparisonRows('paper', 'edsr', 4);
-    expect(rows.map((r) => r.row)).toEqual(['scratch', 'kd', 'fakd', 'csd', 'csd-slice-scratch', 'dukd']);
+    expect(rows.map((r) => r.row)).toEqual(['scratch', 'kd', 'fakd', 'fakd-release', 'csd', 'csd-slice-scratch', 'dukd']);
+    expect(rows.filter((r) => r.optional).map((r) => r.row)).toEqual(['fakd-release']); // FAKD*: trained when named
     const csd = rows.find((r) => r.row === 'csd')!;
     const slice = rows.find((r) => r.row === 'csd-slice-scratch')!;
     expect(csd.pair.student).toEqual(ZOO['edsr-student'].arch); // Table 2's student is exactly the slice

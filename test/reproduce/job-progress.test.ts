@@ -20,9 +20,11 @@ describe('reproduce notebook helpers', () => {
     expect(text).toBe('kd                 seed 1 cached  run-a  1.3 s\nteacher: {"arch":"edsr"} teacher-run; job 3.0 s');
   });
 
-  it('the AugKD comparison is Scratch, KD, DUKD of Table 2 plus AugKD on the same pair', () => {
+  it('the AugKD comparison is Scratch, KD, DUKD of Table 2 plus AugKD on the same pair, then the optional feature-KD rows', () => {
     const rows = augkdComparisonRows('smoke', 'edsr', 2);
-    expect(rows.map((r) => r.method)).toEqual(['scratch', 'kd', 'dukd', 'augkd']);
+    expect(rows.filter((r) => !r.optional).map((r) => r.method)).toEqual(['scratch', 'kd', 'dukd', 'augkd']);
+    // AugKD's feature-KD experiments, trained when named
+    expect(rows.filter((r) => r.optional).map((r) => r.method)).toEqual(['fakd', 'fakd-augkd', 'fitnet', 'at']);
     expect(new Set(rows.map((r) => JSON.stringify(r.pair))).size).toBe(1);
   });
 });
