@@ -67,6 +67,10 @@ export { methodPreset, methodPresetOptim, type PresetOptim } from './distill/con
 export { cutTiles, drawCells } from './distill/dukd';
 export type { DckdConfig } from './distill/dckd';
 export { dckdPreset, dckdDegradedInputs, dckdVqgan, historyUpdatesAt, scaleHistoryToRun, UNTRAINED_FEATURES_NOTE } from './distill/dckd';
+export type { CsdConfig } from './distill/csd';
+export { csdPreset, csdFeatureNet } from './distill/csd';
+export { CSD_WIDTH_MULT, slimEdsrForward, extractSlimEdsr } from './models/csd-edsr';
+export { CSD_VGG_WEIGHTS, csdContrastiveLayers, csdContrastiveLoss, csdNegatives, csdNegativeOrder, type CsdLayerRatio } from './losses/csd-contrastive';
 export { fullBatchContext } from './distill/method';
 export { l1 } from './losses/pixel';
 export { affinityL1 } from './losses/affinity';
@@ -106,6 +110,7 @@ export { conclusions } from './reproduce/claims';
 export { dckdHistoryLag, historyLagFigure, type HistoryLagPoint } from './reproduce/dckd-history';
 export { dckdCodeMaps, codeMapFigures, type CodeMaps } from './reproduce/dckd-codes';
 export { dckdNegativeExamples, type DckdNegativeExamples } from './reproduce/dckd-negatives';
+export { csdSharedNet, csdWidthOutputs, csdLayerRatios, csdRatioFigure, type CsdWidthOutputs } from './reproduce/csd-slicing';
 export { DCKD_TABLE2, DCKD_TABLE5, DCKD_FIG8, dckdTable2Row, dckdTable5Row } from './reproduce/paper-numbers';
 export { findFeatureWeights, featureWeightsDirs } from './io/feature-weights';
 export { heldOutSets, scoreHeldOut, type HeldOutScore } from './reproduce/held-out';

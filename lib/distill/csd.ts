@@ -116,13 +116,21 @@ export function checkCsdPair(student: ArchConfig, teacher: ArchConfig | null, wi
   }
 }
 
+const RANDOM_VGG_NOTE = `${UNTRAINED_FEATURES_NOTE} (seeded random VGG-19 of the test fixture's sizes)`;
+
+/** The method's VGG-19: torchvision's from `featureWeights`, or (null) the seeded random one, with a note saying so. The caller owns `net`. */
+export function csdFeatureNet(cfg: Pick<CsdConfig, 'featureWeights'>): { net: VggFeatures; note: string | null } {
+  if (cfg.featureWeights === null) return { net: randomVgg19(SMOKE_VGG19_WIDTHS, 0), note: RANDOM_VGG_NOTE };
+  return { net: loadVgg19(cfg.featureWeights).net, note: null };
+}
+
 export function contrastiveSelfDistill(cfg: CsdConfig): DistillMethod<CsdPrep> {
   const f = formula(cfg);
   const w = termWeights(f);
   const termNames = f[0].map(([, name]) => name);
   const withCl = cfg.clWeight > 0;
   let vgg: VggFeatures | null = null;
-  const features = (): VggFeatures => (vgg ??= cfg.featureWeights === null ? randomVgg19(SMOKE_VGG19_WIDTHS, 0) : loadVgg19(cfg.featureWeights).net);
+  const features = (): VggFeatures => (vgg ??= csdFeatureNet(cfg).net);
   const student = (shared: SRNet, lr: tf.Tensor4D): tf.Tensor4D => slimEdsrForward(shared, lr, cfg.widthMult);
   const clSums = (prep: CsdPrep, sr: tf.Tensor4D) => {
     if (!prep.teacher || !prep.negatives) throw new Error('csd: prep has no teacher output or negatives (the contrastive term needs them)');
@@ -136,7 +144,7 @@ export function contrastiveSelfDistill(cfg: CsdConfig): DistillMethod<CsdPrep> {
     termNames,
     termGroups: [termNames],
     wholeBatch: withCl,
-    notes: withCl && cfg.featureWeights === null ? [`csd: ${UNTRAINED_FEATURES_NOTE} (seeded random VGG-19 of the test fixture's sizes)`] : [],
+    notes: withCl && cfg.featureWeights === null ? [`csd: ${RANDOM_VGG_NOTE}`] : [],
     trainable: (nets) => Array.from(sharedNet(nets).params.values()),
     prepare(batch, nets, ctx, whole): CsdPrep {
       const shared = sharedNet(nets);

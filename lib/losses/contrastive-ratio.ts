@@ -22,6 +22,7 @@
  *       all-reduced totals (constants), Σ_i w_i/N_i · (num_i/(E_i+eps) − den_i·D_i/(E_i+eps)²). The gradients of
  *       the shares' surrogates sum to ∇L exactly. `shareWeight` (default 1) divides the surrogate, for trainers
  *       that average share gradients with weights n_s/n (lib/parallel/data-parallel.ts): pass n_s/n there.
+ *   ratioLayers(t, w) → RatioLayer[]           per layer D_i, E_i, D_i/(E_i+eps) and its weighted share of the loss
  *   The value of a surrogate is not the loss; log ratioFromTotals. One way to use it: a forward pass without
  *   gradients gives each share's sums, the totals are all-reduced, then each share differentiates its surrogate.
  *
@@ -109,6 +110,26 @@ export function addRatioTotals(a: RatioTotals, b: RatioTotals): RatioTotals {
 export function ratioFromTotals(t: RatioTotals, weights: readonly number[], eps = CONTRASTIVE_EPS): number {
   checkWeights(weights, t.count.length);
   return t.count.reduce((acc, n, i) => acc + (weights[i] * (t.num[i] / n)) / (t.den[i] / n + eps), 0);
+}
+
+/** One layer's part of the ratio loss: D_i, E_i, D_i / (E_i + eps) and w_i times that (the layers' `weighted` sum to ratioFromTotals). */
+export interface RatioLayer {
+  readonly weight: number;
+  readonly d: number;
+  readonly e: number;
+  readonly ratio: number;
+  readonly weighted: number;
+}
+
+/** The loss of `t` split by layer (see RatioLayer). */
+export function ratioLayers(t: RatioTotals, weights: readonly number[], eps = CONTRASTIVE_EPS): RatioLayer[] {
+  checkWeights(weights, t.count.length);
+  return t.count.map((n, i) => {
+    const d = t.num[i] / n;
+    const e = t.den[i] / n;
+    const ratio = d / (e + eps);
+    return { weight: weights[i], d, e, ratio, weighted: weights[i] * ratio };
+  });
 }
 
 /**

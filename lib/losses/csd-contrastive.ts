@@ -16,6 +16,8 @@
  *   csdVggFeatures(vgg, images) → φ_1..φ_5                 features of [0, 1] images
  *   csdContrastiveSums(vgg, { teacher, student, negatives }) → RatioSums   per-share sufficient statistics
  *   csdContrastiveLoss(vgg, { teacher, student, negatives }, weights?) → L_CL of that batch
+ *   csdContrastiveLayers(vgg, { teacher, student, negatives }, weights?) → per VGG tap: d_i, e_i, the ratio
+ *       d_i / (e_i + 1e-7) and w_i times it (the five `weighted` sum to csdContrastiveLoss)
  * The teacher output and the negatives are detached inside (lib/util/stop-gradient.ts): CSD detaches the teacher
  * in L_CL while its own L1 term still trains the shared weights through it; gradients of L_CL reach only the
  * student's output.
@@ -27,10 +29,10 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { torchUpsampleBicubic } from '../data/torch-interpolate';
-import { CSD_VGG_SLICE_ENDS, type VggFeatures, vggInput } from '../models/features/vgg19';
+import { CSD_VGG_SLICE_ENDS, CSD_VGG_TAP_NAMES, type VggFeatures, vggInput } from '../models/features/vgg19';
 import type { Rng } from '../util/rng';
 import { stopGradient } from '../util/stop-gradient';
-import { type RatioSums, contrastiveRatio, contrastiveRatioSums } from './contrastive-ratio';
+import { type RatioLayer, type RatioSums, contrastiveRatio, contrastiveRatioSums, ratioLayers, readRatioSums } from './contrastive-ratio';
 
 /** `--vgg_weight` of CSD-code option.py. */
 export const CSD_VGG_WEIGHTS: readonly number[] = [1 / 32, 1 / 16, 1 / 8, 1 / 4, 1];
@@ -91,4 +93,17 @@ export function csdContrastiveSums(vgg: VggFeatures, inp: CsdContrastiveInputs):
 /** L_CL of the batch the inputs cover (one worker, or the reference for a whole batch). */
 export function csdContrastiveLoss(vgg: VggFeatures, inp: CsdContrastiveInputs, weights: readonly number[] = CSD_VGG_WEIGHTS): tf.Scalar {
   return tf.tidy(() => contrastiveRatio(csdContrastiveSums(vgg, inp), weights));
+}
+
+/** One VGG tap's part of L_CL (relu1_1 .. relu5_1). */
+export type CsdLayerRatio = RatioLayer & { readonly layer: string };
+
+/** L_CL of the batch split by VGG tap: d_i, e_i, d_i / (e_i + 1e-7), w_i times it. The inputs stay the caller's. */
+export async function csdContrastiveLayers(vgg: VggFeatures, inp: CsdContrastiveInputs, weights: readonly number[] = CSD_VGG_WEIGHTS): Promise<CsdLayerRatio[]> {
+  const sums = csdContrastiveSums(vgg, inp);
+  try {
+    return ratioLayers(await readRatioSums(sums), weights).map((r, i) => ({ layer: CSD_VGG_TAP_NAMES[i] ?? `layer ${i + 1}`, ...r }));
+  } finally {
+    tf.dispose([sums.num, sums.den]);
+  }
 }

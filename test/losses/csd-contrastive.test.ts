@@ -5,7 +5,7 @@ import { AUX_JSON, auxFixture, auxNhwc, auxScalar, auxTensor } from '../aux-fixt
 import { loadVgg19 } from '../../lib/io/frozen-nets';
 import { tensorToNumbers } from '../../lib/io/torch/checkpoint';
 import {
-  CSD_LAMBDA_CL_01, CSD_VGG_WEIGHTS, csdContrastiveLoss, csdContrastiveSums, csdNegativeOrder, csdNegatives,
+  CSD_LAMBDA_CL_01, CSD_VGG_WEIGHTS, csdContrastiveLayers, csdContrastiveLoss, csdContrastiveSums, csdNegativeOrder, csdNegatives, csdVggFeatures,
 } from '../../lib/losses/csd-contrastive';
 import { contrastiveRatio, readRatioSums, ratioFromTotals } from '../../lib/losses/contrastive-ratio';
 import type { VggFeatures } from '../../lib/models/features/vgg19';
@@ -83,5 +83,39 @@ describe('CSD contrastive loss', () => {
     const perShare = shares.map((s) => contrastiveRatio(s, CSD_VGG_WEIGHTS).dataSync()[0]);
     expect(Math.abs((perShare[0] + perShare[1]) / 2 - combined)).toBeGreaterThan(1e-6);
     tf.dispose([teacher, student, negatives, shares]);
+  });
+
+  it('split by VGG tap: d_i, e_i from plain loops over the features; the weighted ratios sum to csd_loss_cl', async () => {
+    const inp = inputs();
+    const layers = await csdContrastiveLayers(vgg, inp);
+    expect(layers.map((l) => l.layer)).toEqual(['relu1_1', 'relu2_1', 'relu3_1', 'relu4_1', 'relu5_1']);
+    expect(layers.map((l) => l.weight)).toEqual(AUX_JSON.csd_loss.weights);
+    // independent d_i, e_i: means over the anchor's elements, summing |s - n_k| over the K negatives first
+    const [s, t, n] = [inp.student, inp.teacher, inp.negatives].map((x) => csdVggFeatures(vgg, x));
+    s.forEach((fs, i) => {
+      const a = fs.dataSync();
+      const p = t[i].dataSync();
+      const neg = n[i].dataSync();
+      const per = a.length / fs.shape[0]; // one image's elements; every negative is compared with every anchor
+      const k = n[i].shape[0];
+      let d = 0;
+      let e = 0;
+      for (let j = 0; j < a.length; j++) {
+        d += Math.abs(a[j] - p[j]);
+        for (let q = 0; q < k; q++) e += Math.abs(a[j] - neg[q * per + (j % per)]);
+      }
+      d /= a.length;
+      e /= a.length;
+      expect(Math.abs(layers[i].d - d) / d).toBeLessThan(1e-5);
+      expect(Math.abs(layers[i].e - e) / e).toBeLessThan(1e-5);
+      expect(layers[i].ratio).toBeCloseTo(layers[i].d / (layers[i].e + 1e-7), 12);
+      expect(layers[i].weighted).toBeCloseTo(layers[i].weight * layers[i].ratio, 12);
+    });
+    const total = layers.reduce((acc, l) => acc + l.weighted, 0);
+    expect(Math.abs(total - auxScalar('csd_loss_cl')) / auxScalar('csd_loss_cl')).toBeLessThan(1e-5);
+    const before = tf.memory().numTensors;
+    await csdContrastiveLayers(vgg, inp);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([inp, s, t, n]);
   });
 });
