@@ -6,7 +6,8 @@
  * shrinks sizes:
  *  - student and teacher as kernel-check's tinyArch (a method that derives its student from the teacher, CSD,
  *    derives it again through its fitPreset);
- *  - batch 2 and the smallest LR patch of at least min(8, the run's) that the config's checks accept;
+ *  - batch 2 and the smallest LR patch the config's checks accept (doubled, up to the run's own, where the tiny
+ *    copy cannot run it: a SwinIR zoom-out input smaller than its window);
  *  - no weight files: teacher, student and feature networks (a `featureWeights` key) with seeded random weights
  *    of the same architecture (the fixture-sized VGG-19 / VQGAN);
  *  - the method fitted to a 1-step run (MethodSpec.forRun), so schedules keyed to the run's length (DCKD's
@@ -21,8 +22,11 @@ import { Replica, readTerms } from '../parallel/replica';
 import { Rng } from '../util/rng';
 import { createTask } from './distill-task';
 
-/** The tiny copy of `cfg` whose iteration is recorded (see the file comment); throws if none passes the checks. */
-export function tinyRun(cfg: TrainConfig): TrainConfig {
+/**
+ * The tiny copy of `cfg` whose iteration is recorded (see the file comment), its patch the smallest of at least
+ * `fromPatch` that passes the checks; throws if none up to the run's own does.
+ */
+export function tinyRun(cfg: TrainConfig, fromPatch = 1): TrainConfig {
   let method = cfg.method as MethodConfig;
   if ('featureWeights' in method) method = { ...method, featureWeights: null } as MethodConfig;
   method = methodForRun(method, { totalSteps: 1, findWeights: () => null });
@@ -33,17 +37,17 @@ export function tinyRun(cfg: TrainConfig): TrainConfig {
     ...cfg, student: fit?.student ?? tinyArch(cfg.student), teacher, teacherWeights: null, studentInit: null,
     method: (fit?.method as MethodConfig | undefined) ?? method, workers: null, totalSteps: 1,
   };
-  let firstError: unknown = null;
-  for (let p = Math.min(8, cfg.data.patchSizeLr); p <= cfg.data.patchSizeLr; p++) {
+  let lastError: unknown = null;
+  for (let p = Math.min(fromPatch, cfg.data.patchSizeLr); p <= cfg.data.patchSizeLr; p++) {
     const tiny = { ...base, data: { ...cfg.data, batchSize, patchSizeLr: p } };
     try {
       assertTrainConfig(tiny);
       return tiny;
     } catch (e) {
-      firstError ??= e;
+      lastError = e;
     }
   }
-  throw new Error(`kernel check: no tiny copy of the run passes the config checks (${(firstError as Error | null)?.message ?? 'no patch size to try'})`);
+  throw new Error(`kernel check: no tiny copy of the run passes the config checks (${(lastError as Error | null)?.message ?? 'no patch size to try'})`);
 }
 
 function randomBatch(cfg: TrainConfig): Record<string, tf.Tensor> {
@@ -53,18 +57,26 @@ function randomBatch(cfg: TrainConfig): Record<string, tf.Tensor> {
   return { lr: fill([n, p, p, 3]), hr: fill([n, p * cfg.scale, p * cfg.scale, 3]) };
 }
 
-/** Recorded lists by tiny config (JSON): a second run of the same method in this process records nothing. */
+/** Recorded lists by run config (JSON): a second run of the same config in this process records nothing. */
 const recorded = new Map<string, readonly string[]>();
 
 /** The registered kernels (sorted, unique) of one training iteration of `cfg`'s method, on its tiny copy. */
 export async function methodKernels(cfg: TrainConfig): Promise<string[]> {
-  const tiny = tinyRun(cfg);
-  const key = JSON.stringify(tiny);
+  const key = JSON.stringify(cfg);
   const known = recorded.get(key);
   if (known) return [...known];
-  const names = await recordIteration(tiny);
-  recorded.set(key, names);
-  return [...names];
+  for (let from = 1; ; ) {
+    const tiny = tinyRun(cfg, from);
+    try {
+      const names = await recordIteration(tiny);
+      recorded.set(key, names);
+      return [...names];
+    } catch (e) {
+      const p = tiny.data.patchSizeLr;
+      if (p >= cfg.data.patchSizeLr) throw e;
+      from = 2 * p;
+    }
+  }
 }
 
 async function recordIteration(tiny: TrainConfig): Promise<string[]> {

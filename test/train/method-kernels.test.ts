@@ -23,19 +23,19 @@ describe('tinyRun', () => {
     expect(tiny.teacher).toEqual({ arch: 'edsr', feats: 4, blocks: 1, resScale: 0.1 });
     expect(tiny.student).toEqual({ arch: 'edsr', feats: 1, blocks: 1, resScale: 0.1 });
     expect(tiny.data.batchSize).toBe(2);
-    expect(tiny.data.patchSizeLr).toBe(8); // min(8, 48) passes CSD's 16-px SR rule at x4
+    expect(tiny.data.patchSizeLr).toBe(4); // the smallest that passes CSD's 16-px SR rule at x4
     expect(tiny.teacherWeights).toBeNull();
     expect((tiny.method as { featureWeights: unknown }).featureWeights).toBeNull();
     expect((tiny.method as { negatives: number }).negatives).toBe(2); // at most the batch
     expect(cfg.teacher).toEqual({ arch: 'edsr', feats: 256, blocks: 32, resScale: 0.1 }); // the input is left as it was
   });
 
-  it('DCKD: the history schedule fires at the recorded step; the patch is at most the run\'s', () => {
+  it('DCKD: the history schedule fires at the recorded step; the patch is the smallest valid one from `fromPatch`', () => {
     const tiny = tinyRun(paper('dckd', 2));
     expect((tiny.method as unknown as { historyEvery: number[] }).historyEvery).toEqual([1, 1, 1]);
     expect(tiny.data.patchSizeLr).toBe(8);
-    const small = tinyRun({ ...paper('dckd'), data: { ...paper('dckd').data, patchSizeLr: 5 } });
-    expect(small.data.patchSizeLr).toBe(5); // never above the run's own patch (x4: 20-px SR patches pass)
+    expect(tinyRun(paper('dckd')).data.patchSizeLr).toBe(4); // x4
+    expect(tinyRun(paper('dckd'), 6).data.patchSizeLr).toBe(6);
   });
 
   it('a run no tiny copy can satisfy is named', () => {
@@ -61,5 +61,13 @@ describe('methodKernels', () => {
     const t1 = performance.now();
     expect(await methodKernels(cfg)).toEqual(names);
     expect(performance.now() - t1).toBeLessThan(first);
+  });
+
+  it("a tiny copy that passes the checks but cannot run retries with doubled patches (SwinIR x4 zoom-out: 1-px input at patch 4)", async () => {
+    const swin = { arch: 'swinir', embedDim: 60, depths: [6, 6, 6, 6], heads: [6, 6, 6, 6], windowSize: 8, mlpRatio: 2, upsampler: 'pixelshuffledirect', upsampleFeats: 64 } as const;
+    const cfg = { ...trainPreset('paper', { method: 'dukd-full', student: swin, scale: 4 }), teacher: swin };
+    expect(tinyRun(cfg).data.patchSizeLr).toBeLessThan(8);
+    const names = await methodKernels(cfg);
+    expect(names).toEqual(expect.arrayContaining(['BatchMatMul', 'Softmax', 'Conv2DBackpropFilter']));
   });
 });
