@@ -14,9 +14,9 @@
  *   dckdContrastiveLoss(vq, { anchor, positive, negatives }, weights?) → L_dcl of that batch
  * Positive and negatives are detached here and go through the encoder one at a time, each pass the anchor's shape:
  * while the history model equals the student (DCKD's first iteration) n_0 = a exactly, and |f_i(a) − f_i(n_0)| must
- * stay exactly 0 (L1's gradient there is 0). Backends choose kernels by shape: tfjs-webgpu's 3x3 conv of a
- * [B, 3, 3, 64] map to 1x1 differs by 1.7e-4 between batch 2 and batch 6 (measured on Mesa llvmpipe), which in one
- * batched pass made f_5(a) − f_5(n_0) a rounding error whose sign flipped 45 % of the L_dcl gradient. Data parallelism: D_i and E_i are batch means; combine the shares'
+ * stay exactly 0 (L1's gradient there is 0). Backends choose kernels by shape: tfjs-webgpu's stride-2 3x3 conv of
+ * a [B, 3, 3, 64] map rounds differently at batch 2 and batch 6 (1e-6 relative, measured on Mesa llvmpipe), which in
+ * one batched pass left f_5(a) − f_5(n_0) a rounding error whose signs changed the L_dcl gradient by 45 %. Data parallelism: D_i and E_i are batch means; combine the shares'
  * sums with lib/losses/contrastive-ratio.ts (readRatioSums, addRatioTotals, ratioFromTotals,
  * contrastiveRatioShareSurrogate). Each share needs only its own samples' negatives.
  */
