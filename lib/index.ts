@@ -86,6 +86,7 @@ export { resolveTrain, parseTrainConfig, assertTrainConfig } from './config/reso
 export { configHash, runId } from './config/hash';
 export { diffConfigs, formatChanges } from './config/diff';
 export { train, type TrainOptions, type TrainProgressEvent } from './train/trainer';
+export { assertMethodKernels, methodKernels, tinyRun } from './train/method-kernels';
 export { Run, openRun, type RunResults } from './train/run';
 export { warmStartStudent, formatWarmStart, type WarmStartReport } from './train/warm-start';
 

@@ -261,10 +261,9 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
       const upPrep = up ? up.prepare(batch, nets, ctx) : undefined; // T(x), zoom-in tiles, zoom-out inputs
       const flags: AugFlags[] = cfg.lcrWeight > 0 ? Array.from({ length: b }, (_, i) => sampleAugFlags(sampleRng(ctx, 'dckd/lcr', i), lcrSampling)) : [];
       return tf.tidy(() => {
-        // one history pass over [x, D_1(x), ..., D_{N−1}(x)], split back into the N negatives
-        const inputs = tf.concat([batch.lr, ...dckdDegradedInputs(cfg, batch.lr, ctx)], 0);
-        const out = his.forward(inputs).out;
-        const negatives = Array.from({ length: cfg.negatives }, (_, j) => tf.slice(out, [j * b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D);
+        // one history pass per input x, D_1(x), ..., D_{N−1}(x), each of the student's shape: n_0 = S(x) exactly while
+        // the history model equals the student, also on backends whose kernels depend on the batch size (webgpu)
+        const negatives = [batch.lr, ...dckdDegradedInputs(cfg, batch.lr, ctx)].map((x) => his.forward(x).out);
         const prep: DckdPrep = { teacher: upPrep ? upPrep.kdTarget : teacher.forward(batch.lr).out, negatives, shareWeight: b / ctx.batchSizeTotal };
         if (upPrep) prep.up = upPrep;
         if (cfg.lcrWeight > 0) prep.lcrTarget = invertAug(teacher.forward(applyAug(batch.lr, flags)).out, flags);

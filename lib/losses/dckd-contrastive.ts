@@ -12,8 +12,11 @@
  * API
  *   dckdContrastiveSums(vq, { anchor, positive, negatives }) → RatioSums   per-share sufficient statistics
  *   dckdContrastiveLoss(vq, { anchor, positive, negatives }, weights?) → L_dcl of that batch
- * Positive and negatives are detached here and go through the encoder in one batched pass (GroupNorm is per
- * sample, so batching changes nothing). Data parallelism: D_i and E_i are batch means; combine the shares'
+ * Positive and negatives are detached here and go through the encoder one at a time, each pass the anchor's shape:
+ * while the history model equals the student (DCKD's first iteration) n_0 = a exactly, and |f_i(a) − f_i(n_0)| must
+ * stay exactly 0 (L1's gradient there is 0). Backends choose kernels by shape: tfjs-webgpu's stride-2 3x3 conv of
+ * a [B, 3, 3, 64] map rounds differently at batch 2 and batch 6 (1e-6 relative, measured on Mesa llvmpipe), which in
+ * one batched pass left f_5(a) − f_5(n_0) a rounding error whose signs changed the L_dcl gradient by 45 %. Data parallelism: D_i and E_i are batch means; combine the shares'
  * sums with lib/losses/contrastive-ratio.ts (readRatioSums, addRatioTotals, ratioFromTotals,
  * contrastiveRatioShareSurrogate). Each share needs only its own samples' negatives.
  */
@@ -44,12 +47,11 @@ export function dckdContrastiveSums(vq: FeatureMaps, inp: DckdContrastiveInputs)
     if (t.shape.join() !== shape) throw new Error(`DCKD L_dcl: ${what} has shape [${t.shape}], anchor [${anchor.shape}]`);
   }
   if (negatives.length === 0) throw new Error('DCKD L_dcl: no negatives');
-  const b = anchor.shape[0];
   return tf.tidy(() => {
     const a = vq.features(anchor);
-    const others = vq.features(stopGradient(tf.concat([positive, ...negatives], 0) as tf.Tensor4D));
-    const part = (k: number): tf.Tensor4D[] => others.map((f) => tf.slice(f, [k * b, 0, 0, 0], [b, -1, -1, -1]) as tf.Tensor4D);
-    return contrastiveRatioSums(a, part(0), negatives.map((_, j) => part(j + 1)));
+    // one pass per image set, each of the anchor's shape (see above: batch-dependent kernels)
+    const detached = (x: tf.Tensor4D): tf.Tensor4D[] => vq.features(stopGradient(x));
+    return contrastiveRatioSums(a, detached(positive), negatives.map(detached));
   });
 }
 

@@ -7,6 +7,8 @@
  *   count give bit-identical runs.
  * - Adam (config.optim), MultiStep schedule (schedule.ts), student EMA kept by the engine (BasicSR's model_ema);
  *   DUKD code's 'twoStepAccumulate' runs the method's term groups as phases of one step.
+ * - On webgpu, before the first step, every kernel an iteration of the method needs must be registered
+ *   (method-kernels.ts); the error lists the missing ones.
  * - Run directory `runs/<yyyymmdd>-<method>-<arch>x<scale>-<hash8>/`: config.json, env.json, log.jsonl (every
  *   term, lr, steps/s, live tensor counts main + workers), ckpt/step-<n>/ (checkpoint.ts), results.json and,
  *   once complete, model/ (the EMA student in the kit's model format) and, with an EMA, model-raw/ (the raw weights).
@@ -38,6 +40,7 @@ import { type BestMetric, type Checkpoint, checkpointDir, latestCheckpoint, prun
 import { createTask, type DistillTaskConfig } from './distill-task';
 import { NonFiniteGradientError, NonFiniteLossError } from './errors';
 import { InProcessEngine } from './in-process-engine';
+import { assertMethodKernels } from './method-kernels';
 import { type EngineChoice, type EngineKind, type EngineStep, resolveEngine, type StepEngine } from './step-engine';
 import { WorkerPoolEngine } from './worker-pool-engine';
 import { resolveWeightsSource } from '../io/weights-source';
@@ -281,6 +284,9 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
   const backend = await initBackend({ announce: !quiet });
   const kind = resolveEngine(options.engine ?? (process.env.SRKD_ENGINE as EngineChoice | undefined) ?? 'auto', backend.name);
   const workers = workerCount(kind, cfg, options);
+  // webgpu has no fallback for a missing kernel: fail now, not at the first step that needs it (in-process only:
+  // worker threads run wasm)
+  if (kind === 'in-process') await assertMethodKernels(cfg);
   if (method.requiresTeacher && cfg.teacherWeights === null) say('warning: teacherWeights is null, the teacher keeps its random initialisation (fine for smoke tests only)');
   const teacherWeights = cfg.teacherWeights === null ? null : resolveWeightsSource(cfg.teacherWeights).path;
   const warm = checkedStudentInit(cfg, ckpt !== null, run, say);
