@@ -5,7 +5,7 @@
  *    DUKD's weights for that backbone/scale (defaultMethodConfig). Set `teacherWeights` to the converted teacher.
  *  - `quick`: minutes on 2 CPU cores: the synthetic set, a 16x4 EDSR teacher and an 8x2 student at x2, 16 px LR
  *    patches, 400 steps. `npm start` (`srkd reproduce ablation --preset quick --scale 4 --seeds 0,1,2`) trains the
- *    whole Table 4 with it at the paper's x4, three seeds per row, in under 10 minutes.
+ *    whole Table 4 with it at the paper's x4, three seeds per row (10:38 measured on 2 cores).
  *  - `smoke`: seconds (tests, notebooks end to end): 4-feature, 1-block nets, 8-px patches, 4 steps.
  * Per-method/backbone/scale loss weights come from lib/distill `defaultMethodConfig`; `trainPreset` rebuilds
  * them when the method, the student or the scale changes, and applies a method preset's own schedule
