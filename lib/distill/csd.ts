@@ -38,7 +38,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { type Check, fail, nullableString, posInt, weight } from '../config/checks';
 import { loadVgg19 } from '../io/frozen-nets';
-import { contrastiveRatio, contrastiveRatioShareSurrogate, type RatioTotals, ratioFromTotals } from '../losses/contrastive-ratio';
+import { type RatioTotals, weightedContrastiveTerm } from '../losses/contrastive-ratio';
 import { CSD_LAMBDA_CL_01, CSD_VGG_WEIGHTS, csdContrastiveSums, csdNegativeOrder, csdNegatives } from '../losses/csd-contrastive';
 import { l1 } from '../losses/pixel';
 import { buildModel } from '../models/build';
@@ -46,7 +46,6 @@ import { CSD_WIDTH_MULT, assertCsdBackbone, extractSlimEdsr, slimEdsrArch, slimE
 import { SMOKE_VGG19_WIDTHS, type VggFeatures, randomVgg19 } from '../models/features/vgg19';
 import type { ArchConfig, EdsrConfig, SRNet } from '../models/types';
 import type { Scale } from '../types';
-import { valueWithGradientOf } from '../util/value-with-gradient';
 import { UNTRAINED_FEATURES_NOTE } from './dckd';
 import { assertStepContext, type DistillMethod, type MethodNets, needTeacher, stepRng, type TrainedValues } from './method';
 import { type Formula, type MethodSpec, type TrainFacts, termWeights } from './method-spec';
@@ -178,14 +177,8 @@ export function contrastiveSelfDistill(cfg: CsdConfig): DistillMethod<CsdPrep> {
         const out: Record<string, tf.Scalar> = { rec: weighted(w.rec, l1(sr, batch.hr)) };
         if (withCl) {
           const sums = clSums(prep, sr);
-          if (totals === undefined) {
-            out.cl = weighted(w.cl, contrastiveRatio(sums, CSD_VGG_WEIGHTS));
-          } else {
-            const t: RatioTotals = { num: totals.cl_num, den: totals.cl_den, count: totals.cl_count };
-            const surrogate = contrastiveRatioShareSurrogate(sums, t, CSD_VGG_WEIGHTS, prep.shareWeight);
-            // value: the full-batch weighted L_CL; gradient: this share's part over its share weight
-            out.cl = valueWithGradientOf(weighted(w.cl, surrogate), w.cl * ratioFromTotals(t, CSD_VGG_WEIGHTS));
-          }
+          const t: RatioTotals | undefined = totals && { num: totals.cl_num, den: totals.cl_den, count: totals.cl_count };
+          out.cl = weightedContrastiveTerm(w.cl, sums, t, CSD_VGG_WEIGHTS, prep.shareWeight);
         }
         // the width-1 pass inside the tape: λ_T·L1(T(x), y) trains the whole shared network
         if (cfg.teacherWeight > 0) out.t_rec = weighted(w.t_rec, l1(shared.forward(batch.lr).out, batch.hr));

@@ -47,7 +47,7 @@ import { type AugFlags, applyAug, invertAug, sampleAugFlags } from '../augment/i
 import { DCKD_DEGRADATION, type DegradationConfig, applyDegradation, sampleDegradation, sliceDegradation } from '../augment/degrade';
 import { type Check, arrayOf, bool, checkRecord, fail, nullableString, oneOf, posInt, prob, unit, weight } from '../config/checks';
 import { loadVgg19, loadVqgan } from '../io/frozen-nets';
-import { type RatioTotals, contrastiveRatio, contrastiveRatioShareSurrogate, ratioFromTotals } from '../losses/contrastive-ratio';
+import { type RatioTotals, weightedContrastiveTerm } from '../losses/contrastive-ratio';
 import { csdVggFeatures } from '../losses/csd-contrastive';
 import { dckdCodeLoss } from '../losses/dckd-code-ce';
 import { type FeatureMaps, dckdContrastiveSums } from '../losses/dckd-contrastive';
@@ -59,7 +59,6 @@ import { DCKD_FEATURE_WEIGHTS, SMOKE_VQGAN_CONFIG, type VqganEncoder, randomVqga
 import type { SRNet } from '../models/types';
 import type { Scale } from '../types';
 import { UPCYCLING_COMMON, UPCYCLING_SCHEMA, type UpcyclingOptions, type UpcyclingPrep, checkUpcyclingTrain, upcyclingFormula, upcyclingMethod } from './dukd';
-import { valueWithGradientOf } from '../util/value-with-gradient';
 import { assertStepContext, type DistillMethod, type StepContext, needTeacher, sampleRng, stepRng } from './method';
 import { type Formula, type MethodSpec, type RunFacts, type TrainFacts, termWeights } from './method-spec';
 
@@ -287,14 +286,8 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
         const weighted = (k: number, x: tf.Scalar): tf.Scalar => tf.mul(k, x) as tf.Scalar;
         const out: Record<string, tf.Scalar> = { rec: weighted(w.rec, l1(sr, batch.hr)), kd: weighted(w.kd, l1(sr, prep.teacher)) };
         const sums = dclSums(prep, sr);
-        if (totals === undefined) {
-          out.dcl = weighted(w.dcl, contrastiveRatio(sums, DCKD_FEATURE_WEIGHTS));
-        } else {
-          const t: RatioTotals = { num: totals.dcl_num, den: totals.dcl_den, count: totals.dcl_count };
-          const surrogate = contrastiveRatioShareSurrogate(sums, t, DCKD_FEATURE_WEIGHTS, prep.shareWeight);
-          // value: the full-batch weighted L_dcl; gradient: this share's part over its share weight
-          out.dcl = valueWithGradientOf(weighted(w.dcl, surrogate), w.dcl * ratioFromTotals(t, DCKD_FEATURE_WEIGHTS));
-        }
+        const t: RatioTotals | undefined = totals && { num: totals.dcl_num, den: totals.dcl_den, count: totals.dcl_count };
+        out.dcl = weightedContrastiveTerm(w.dcl, sums, t, DCKD_FEATURE_WEIGHTS, prep.shareWeight);
         const vq = features().vqgan;
         if (vq !== null && w.ce !== undefined) {
           out.ce = weighted(w.ce, dckdCodeLoss(vq, sr, prep.teacher, ceForm));

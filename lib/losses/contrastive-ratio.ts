@@ -29,6 +29,7 @@
  * Pure functions: the caller owns inputs and results; everything runs in tf.tidy.
  */
 import * as tf from '@tensorflow/tfjs';
+import { valueWithGradientOf } from '../util/value-with-gradient';
 
 export const CONTRASTIVE_EPS = 1e-7;
 
@@ -151,4 +152,18 @@ export function contrastiveRatioShareSurrogate(
     b.push((weights[i] / n) * (D / (E * E)) / shareWeight);
   });
   return tf.tidy(() => tf.sub(tf.sum(tf.mul(share.num, tf.tensor1d(a))), tf.sum(tf.mul(share.den, tf.tensor1d(b)))) as tf.Scalar);
+}
+
+/**
+ * `weight` times the contrastive ratio, as CSD's and DCKD's terms use it. Without `totals` (a direct call, one
+ * worker): the ratio of this batch's `sums`. With the engines' all-reduced totals: a scalar whose value is the
+ * full-batch weighted ratio and whose gradient is this share's part of it (contrastiveRatioShareSurrogate,
+ * valueWithGradientOf), so 1 and N workers take the same step.
+ */
+export function weightedContrastiveTerm(
+  weight: number, sums: RatioSums, totals: RatioTotals | undefined, weights: readonly number[], shareWeight: number,
+): tf.Scalar {
+  if (totals === undefined) return tf.mul(weight, contrastiveRatio(sums, weights)) as tf.Scalar;
+  const surrogate = tf.mul(weight, contrastiveRatioShareSurrogate(sums, totals, weights, shareWeight)) as tf.Scalar;
+  return valueWithGradientOf(surrogate, weight * ratioFromTotals(totals, weights));
 }
