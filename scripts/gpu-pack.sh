@@ -5,7 +5,8 @@
 #   node.xz             this host's Node binary (x86-64, glibc), xz-compressed
 #   node_modules.tar.xz node_modules without what the checks never load (other platforms' Dawn builds,
 #                       source maps, browser bundles (tfjs's UMD files: Node loads the .node.js ones), tfjs's own tests,
-#                       tfjs-node, notebook tooling (tslab, zeromq, core-js), tsc's CLI and translations, lightningcss)
+#                       tfjs-node, notebook tooling (tslab, zeromq, core-js, rollup), tsc's CLI and translations,
+#                       vitest with vite and its bundler rolldown: gpu-check.sh asserts with scripts/gpu-verdicts.ts)
 #   debs/               the Vulkan loader's .deb (libvulkan1), unpacked there with dpkg -x
 # The device tool carries at most 64 MiB with the working tree; this prints the total and fails above it.
 set -euo pipefail
@@ -22,6 +23,9 @@ tar -c --exclude='*.map' --exclude='*.min.js' --exclude='*.es2017.js' --exclude=
   --exclude='node_modules/@tensorflow/tfjs/dist/tf.js' --exclude='*.html' --exclude='*/dist/miniprogram' \
   --exclude='node_modules/typescript/lib/_tsc.js' --exclude='node_modules/typescript/lib/*/diagnosticMessages.generated.json' \
   --exclude='node_modules/lightningcss*' --exclude='node_modules/cmake-ts' --exclude='node_modules/@types' \
+  --exclude='node_modules/vitest' --exclude='node_modules/@vitest' --exclude='node_modules/vite' \
+  --exclude='node_modules/rolldown' --exclude='node_modules/@rolldown' --exclude='node_modules/rollup' \
+  --exclude='node_modules/@rollup' --exclude='node_modules/esbuild' --exclude='node_modules/@esbuild' \
   $(for b in tfjs-core/dist/tf-core tfjs-backend-cpu/dist/tf-backend-cpu tfjs-backend-wasm/dist/tf-backend-wasm \
       tfjs-backend-webgpu/dist/tf-backend-webgpu tfjs-backend-webgl/dist/tf-backend-webgl tfjs-layers/dist/tf-layers \
       tfjs-converter/dist/tf-converter tfjs-data/dist/tf-data; do echo "--exclude=node_modules/@tensorflow/$b.js"; done) \

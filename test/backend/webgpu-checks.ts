@@ -1,0 +1,107 @@
+/**
+ * The checks of the webgpu backend (Dawn) on whatever adapter SRKD_BACKEND=webgpu gets: on CPU hosts and CI,
+ * Mesa's software OpenGL (apt: libegl1 libegl-mesa0 libgl1-mesa-dri, installed by .ci/run); on GPU hosts the
+ * GPU's Vulkan driver. Everything runs in one child process (webgpu-child.ts). Run by webgpu.test.ts (vitest)
+ * and scripts/gpu-verdicts.ts (GPU hosts without vitest).
+ */
+import assert from 'node:assert/strict';
+import type { KernelCheckRow } from '../../lib/backend/gradient-check';
+import type { WebgpuAdapter } from '../../lib/backend/webgpu';
+import { runJsonChild, type Check, type WebgpuSuite } from '../webgpu-suite';
+
+type StepTrace = { losses: number[]; numTensors: number[]; gpuBuffersUsed: number[]; gpuBytesAllocated: number[] };
+export type BackendResult = {
+  backend: string;
+  adapter: WebgpuAdapter;
+  missing: Record<string, string[]>;
+  missingError: string;
+  gradRows: KernelCheckRow[];
+  featureRows: KernelCheckRow[];
+  gpuSteps: StepTrace;
+  cpuSteps: StepTrace;
+  readSyncError: string;
+  eval: { psnrGpu: number[]; psnrCpu: number[]; tiledMaxAbsDiff: number; tensorsBefore: number; tensorsAfter: number; pngDiff: { values: number; differing: number; max: number } };
+  seconds: Record<string, number>;
+};
+
+const checks: Check<BackendResult>[] = [
+  {
+    name: 'runs on an adapter the banner names (on a CPU host: the software OpenGL adapter, flagged as software)',
+    check: (r) => {
+      assert.equal(r.backend, 'webgpu');
+      assert.notEqual(r.adapter.device, '');
+      assert.ok(r.adapter.limits.maxBufferSize > 0, 'maxBufferSize > 0');
+      if (r.adapter.api === 'opengl') {
+        assert.equal(r.adapter.featureLevel, 'compatibility');
+        assert.equal(r.adapter.software, true);
+      }
+    },
+  },
+  {
+    name: 'has every kernel a training step of EDSR, RCAN and SwinIR (both upsamplers) needs; a missing one is listed',
+    check: (r) => {
+      assert.deepEqual(Object.keys(r.missing), ['edsr x4', 'rcan x3', 'swinir x2', 'swinir x4']);
+      for (const [arch, missing] of Object.entries(r.missing)) assert.deepEqual(missing, [], `${arch} lacks kernels`);
+      assert.equal(r.missingError,
+        "backend 'webgpu' lacks 2 kernel(s) that the test graph needs: NoSuchKernel, AlsoMissing " +
+          '(tfjs has no fallback for a missing kernel; choose another backend with SRKD_BACKEND)');
+    },
+  },
+  {
+    name: 'full EDSR, RCAN and SwinIR training-step gradients agree with the cpu backend',
+    check: (r) => {
+      assert.deepEqual(r.gradRows.map((x) => x.kernel), ['step:edsr', 'step:edsr', 'step:rcan', 'step:swinir', 'step:swinir']);
+      for (const x of r.gradRows) assert.ok(x.ok, `${x.kernel} ${x.shape}: maxRelErr ${x.maxRelErr}`);
+    },
+  },
+  {
+    name: 'VGG-style (conv, ReLU, max pool) and GroupNorm blocks: gradients agree with the cpu backend',
+    check: (r) => {
+      assert.deepEqual(r.featureRows.map((x) => x.kernel), ['net:vgg-block', 'net:group-norm']);
+      for (const x of r.featureRows) assert.ok(x.ok, `${x.kernel} ${x.shape}: maxRelErr ${x.maxRelErr}`);
+    },
+  },
+  {
+    name: 'four Adam steps follow the cpu backend and keep tensors and GPU buffers flat',
+    check: (r) => {
+      const { gpuSteps: g, cpuSteps: c } = r;
+      g.losses.forEach((l, i) => assert.ok(Math.abs(l - c.losses[i]) / c.losses[i] < 1e-5, `step ${i}: loss ${l} vs cpu ${c.losses[i]}`));
+      assert.ok(g.losses[3] < g.losses[0], `it learns: ${g.losses[0]} -> ${g.losses[3]}`);
+      assert.equal(new Set(g.numTensors).size, 1, `tensor counts ${g.numTensors}`);
+      assert.deepEqual(g.numTensors, c.numTensors);
+      assert.equal(new Set(g.gpuBuffersUsed).size, 1, `GPU buffers in use ${g.gpuBuffersUsed}`);
+      // Step 1 fills tfjs's buffer pool (Adam slots appear with the first update); later steps only reuse it.
+      assert.equal(new Set(g.gpuBytesAllocated.slice(1)).size, 1, `GPU bytes allocated ${g.gpuBytesAllocated}`);
+    },
+  },
+  {
+    name: "evaluation and tiled upscaling give the cpu backend's numbers and leave no tensors behind",
+    check: (r) => {
+      const e = r.eval;
+      e.psnrGpu.forEach((p, i) => assert.ok(Math.abs(p - e.psnrCpu[i]) < 1e-3, `image ${i}: PSNR ${p} vs cpu ${e.psnrCpu[i]}`));
+      assert.ok(e.tiledMaxAbsDiff < 1e-5, `tiled max abs diff ${e.tiledMaxAbsDiff}`);
+      assert.equal(e.pngDiff.values, 256 * 256 * 3);
+      assert.ok(e.pngDiff.max <= 1, `PNG max diff ${e.pngDiff.max}`); // at most a rounding tie flipped
+      assert.ok(e.pngDiff.differing < e.pngDiff.values * 1e-3, `PNG values differing ${e.pngDiff.differing}`);
+      assert.equal(e.tensorsAfter, e.tensorsBefore);
+    },
+  },
+  {
+    name: 'a synchronous read of a GPU tensor fails with an error that says to read asynchronously',
+    check: (r) => assert.match(r.readSyncError,
+      /synchronous read \(dataSync\/arraySync\/bufferSync\) of a GPU tensor is not possible on the webgpu backend in Node; read it with await tensor\.data\(\)/),
+  },
+];
+
+export const BACKEND_SUITE: WebgpuSuite<BackendResult> = {
+  title: 'webgpu backend',
+  file: 'test/backend/webgpu.test.ts',
+  run: async () => {
+    const c = await runJsonChild<BackendResult & { unavailable?: string }>('test/backend/webgpu-child.ts', 'webgpu');
+    if (!c.result) throw new Error(c.error);
+    if (c.result.unavailable) return { unavailable: c.result.unavailable };
+    process.stderr.write(`webgpu checks: ${JSON.stringify(c.result.seconds)} s\n`);
+    return { result: c.result };
+  },
+  checks,
+};
