@@ -143,7 +143,7 @@ export function contrastiveSelfDistill(cfg: CsdConfig): DistillMethod<CsdPrep> {
     termNames,
     termGroups: [termNames],
     wholeBatch: withCl,
-    notes: withCl && cfg.featureWeights === null ? [`csd: ${RANDOM_VGG_NOTE}`] : [],
+    notes: withCl && cfg.featureWeights === null ? [RANDOM_VGG_NOTE] : [],
     trainable: (nets) => Array.from(sharedNet(nets).params.values()),
     prepare(batch, nets, ctx, whole): CsdPrep {
       const shared = sharedNet(nets);

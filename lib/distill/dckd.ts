@@ -246,7 +246,7 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
     requiresTeacher: true,
     termNames,
     termGroups: [termNames],
-    notes: cfg.featureWeights === null ? [`dckd: ${UNTRAINED_FEATURES_NOTE} (seeded random ${cfg.features === 'vqgan' ? 'VQGAN encoder' : 'VGG-19'} of the test fixture's sizes)`] : [],
+    notes: cfg.featureWeights === null ? [`${UNTRAINED_FEATURES_NOTE} (seeded random ${cfg.features === 'vqgan' ? 'VQGAN encoder' : 'VGG-19'} of the test fixture's sizes)`] : [],
     init(nets) {
       history?.dispose();
       history = copyOf(nets.student);

@@ -118,7 +118,7 @@ export type JobResult = {
   readonly agreement: readonly AgreementRow[];
   readonly wallSec: number;
   /**
-   * What the rows' methods say about themselves, with the rows it applies to (e.g. "dckd, dcr: dckd: untrained
+   * What the rows' methods say about themselves, with the rows it applies to (e.g. "dckd, dcr: untrained
    * feature network: pipeline check, not the method"); every output of the job repeats these. Absent in job.json
    * files written before the field.
    */

@@ -329,7 +329,7 @@ async function trainLocked(config: TrainConfig, options: TrainOptions): Promise<
     }
     ckpt = null; // the arrays are in the engine now
     say(`run ${id}: ${formula}`);
-    for (const note of method.notes ?? []) say(`note: ${note}`);
+    for (const note of method.notes ?? []) say(`note (${cfg.method.kind}): ${note}`);
     run.logLine({ event: 'start', step: startStep, runId: id, configHash: hash, formula, notes: method.notes ?? [], engine: kind, workers, pool: engine.banner, totalSteps, resumedFrom: startStep > 0 ? startStep : null });
 
     // The trained variables are the student's own, unless the method maps them (CSD: the student is sliced out of

@@ -161,7 +161,7 @@ describe('reproduceDckd (smoke preset, no VQGAN file)', () => {
     expect(code).toBe(0);
     expect(out).toContain('DCKD Table 5: DCR and DMM ablation: ours beside the paper');
     expect(out).toMatch(/\+DCR \(DCKD without L_ce\).*[+-]\d\.\d{3} \[[+-]\d+\.\d{3}, [+-]\d+\.\d{3}\]/);
-    expect(out).toContain(`NOTE: dcr: dckd: ${UNTRAINED_FEATURES_NOTE}`);
+    expect(out).toContain(`NOTE: dcr: ${UNTRAINED_FEATURES_NOTE}`);
     const json = await runCommand(reproduceCommand,
       ['dckd', '--preset', 'smoke', '--parts', 'table5', '--rows', 'kd,dcr', '--seeds', '0,1', '--runs-dir', job.runsDir, '--workers', '1', '--no-agreement', '--json']);
     const seeded = JSON.parse(json.out) as DckdJobResult & { report: string };
