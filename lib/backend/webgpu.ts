@@ -166,7 +166,9 @@ async function vulkanAdapter(findLibrary: (file: string) => boolean): Promise<Ad
   if (!findLibrary(VULKAN_LOADER.file)) {
     return { ok: false, reason: `the Vulkan loader ${missingText([VULKAN_LOADER])} is not installed` };
   }
-  const gpu = createInstance(['backend=vulkan']);
+  // Unquantised timestamps: the bench's per-kernel GPU times (tf.profile) would otherwise be rounded to 100 µs,
+  // longer than most kernels of a step. Nothing else reads timestamps.
+  const gpu = createInstance(['backend=vulkan', 'disable-dawn-features=timestamp_quantization']);
   const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
   if (!a) return { ok: false, reason: 'Dawn found no usable Vulkan adapter (no GPU, or its Vulkan driver is not installed)' };
   return { ok: true, adapter: describeAdapter(a, 'vulkan', 'core'), dawnAdapter: a, gpu };

@@ -47,9 +47,26 @@ export interface FlopCount {
   readonly flops: number;
   /** FLOPs by kernel name (only kernels that count). */
   readonly byKernel: Readonly<Record<string, number>>;
+  /** Kernels executed (on webgpu each is at least one GPU dispatch). */
+  readonly kernels: number;
+  /**
+   * The kernels' own time summed, seconds: on webgpu the GPU's timestamp queries (tf.profile gives each kernel
+   * its own compute pass), on cpu/wasm the wall time of each kernel call. Null where the backend measures none
+   * (webgpu without the timestamp-query feature reports 0 for every kernel).
+   */
+  readonly kernelSeconds: number | null;
+  /** Per kernel name: calls, own time (seconds, null as above) and counted FLOPs; slowest first. */
+  readonly byName: readonly KernelTime[];
 }
 
-/** Runs `f` once under tf.profile and counts its FLOPs; returns f's result too (the caller disposes it). */
+export interface KernelTime {
+  readonly name: string;
+  readonly calls: number;
+  readonly seconds: number | null;
+  readonly flops: number;
+}
+
+/** Runs `f` once under tf.profile and counts its FLOPs and kernel time; returns f's result too (the caller disposes it). */
 export async function countFlops<T extends tf.TensorContainer>(f: () => T | Promise<T>): Promise<FlopCount & { readonly result: T }> {
   let result!: T;
   const info = await tf.profile(async () => {
@@ -57,12 +74,29 @@ export async function countFlops<T extends tf.TensorContainer>(f: () => T | Prom
     return [] as tf.Tensor[]; // the result stays the caller's (tf.profile would dispose what it returns otherwise)
   });
   const byKernel: Record<string, number> = {};
+  const names = new Map<string, { calls: number; ms: number; flops: number }>();
   let flops = 0;
+  let ms = 0;
+  let kernels = 0;
+  const backend = tf.getBackend();
   for (const k of info.kernels) {
+    // tf.profile also records custom-gradient ops (e.g. 'fusedConv2d__op'), whose time includes the registered
+    // kernels they call, recorded on their own: only registered kernels count, so nothing is counted twice.
+    if (tf.getKernel(k.name, backend) === undefined) continue;
+    kernels++;
     const n = kernelFlops(k.name, k.inputShapes, k.outputShapes);
+    // tf.profile awaits each kernel's time; an object ({ error }) where the backend cannot time it
+    const t = typeof k.kernelTimeMs === 'number' ? k.kernelTimeMs : 0;
+    ms += t;
+    const e = names.get(k.name) ?? { calls: 0, ms: 0, flops: 0 };
+    names.set(k.name, { calls: e.calls + 1, ms: e.ms + t, flops: e.flops + n });
     if (n === 0) continue;
     flops += n;
     byKernel[k.name] = (byKernel[k.name] ?? 0) + n;
   }
-  return { flops, byKernel, result };
+  const timed = ms > 0;
+  const byName = [...names.entries()]
+    .map(([name, e]) => ({ name, calls: e.calls, seconds: timed ? e.ms / 1000 : null, flops: e.flops }))
+    .sort((a, b) => (b.seconds ?? 0) - (a.seconds ?? 0) || b.flops - a.flops);
+  return { flops, byKernel, kernels, kernelSeconds: timed ? ms / 1000 : null, byName, result };
 }

@@ -298,7 +298,7 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
       continue;
     }
     const cfg = paperMethodCase(quick);
-    log(`bench: ${name}: one ${cfg.method.kind} iteration of the ${quick ? 'quick' : 'paper'} preset at x${cfg.scale}, ${repeats} timed + 1 counted warm-up`);
+    log(`bench: ${name}: one ${cfg.method.kind} iteration of the ${quick ? 'quick' : 'paper'} preset at x${cfg.scale}, 1 warm-up, ${repeats} timed, 1 profiled (work and kernel times)`);
     const m = await timeMethodStep(cfg, repeats);
     const info = backendInfo();
     rows.push({
@@ -309,11 +309,23 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
         m.fractionOfPeak === null ? 'FP32 peak unknown (SRKD_GPU_PEAK_TFLOPS)' : `${(100 * m.fractionOfPeak).toFixed(1)} % of ${m.peakTflops} TFLOP/s FP32 peak`,
         m.gpuMemoryMiB === null ? '' : `GPU memory ${m.gpuMemoryMiB.toFixed(0)} MiB`,
         `${m.totalSteps} steps ≈ ${m.projectedHours.toFixed(1)} h`,
+        describeProfile(m.profile),
       ].filter(Boolean).join('; '),
       method: m,
     });
   }
   return rows;
+}
+
+/**
+ * One line on where a method iteration's time goes: kernels run, the share of the step they are busy, and the
+ * slowest three kernel names with their share of the kernel time (and TFLOP/s where they count FLOPs).
+ */
+export function describeProfile(p: MethodStepResult['profile']): string {
+  if (p.kernelSeconds === null || p.busyFraction === null) return `${p.kernels} kernels/iteration (no kernel times on this backend)`;
+  const total = p.kernelSeconds;
+  const top = p.top.slice(0, 3).map((k) => `${k.name} ${((100 * (k.seconds ?? 0)) / total).toFixed(0)} %${k.tflops === null ? '' : ` at ${k.tflops.toFixed(2)} TFLOP/s`}`);
+  return `${p.kernels} kernels/iteration busy ${(100 * p.busyFraction).toFixed(0)} % of the step (${top.join(', ')})`;
 }
 
 /** A plain-text table of bench rows. */

@@ -16,7 +16,7 @@ import type { ArchConfig } from '../models/types';
 import { createTask } from '../train/distill-task';
 import { InProcessEngine } from '../train/in-process-engine';
 import { Rng } from '../util/rng';
-import { countFlops } from './flop-count';
+import { countFlops, type KernelTime } from './flop-count';
 
 export interface MethodStepResult {
   readonly secondsMedian: number;
@@ -34,6 +34,19 @@ export interface MethodStepResult {
   readonly totalSteps: number;
   readonly backend: string;
   readonly note: string;
+  /**
+   * Where an iteration's time goes, from one more iteration under tf.profile (flop-count.ts): kernels run, their
+   * own time summed (webgpu: GPU timestamps), and that time over secondsMedian. A busy fraction near 1 means the
+   * shaders themselves bound the step (then `top` says which); far below 1, the time between kernels does
+   * (dispatch and host overhead, uploads, readbacks). Null seconds where the backend measures no kernel time.
+   */
+  readonly profile: {
+    readonly kernels: number;
+    readonly kernelSeconds: number | null;
+    readonly busyFraction: number | null;
+    /** The slowest kernel names (at most 6), with their effective TFLOP/s where they count FLOPs. */
+    readonly top: readonly (KernelTime & { readonly tflops: number | null })[];
+  };
 }
 
 /** The DUKD paper preset at x4 (`quick`: the same method on the quick preset's small nets and patches). */
@@ -92,9 +105,10 @@ function randomBatch(cfg: TrainConfig, rng: Rng) {
 }
 
 /**
- * Times `repeats` iterations of `cfg`'s method after one counted warm-up (which also compiles shaders and
- * creates Adam slots). An iteration is timed until its losses are read back; the next iteration's forward
- * waits for its weight update, so steady-state times include the update.
+ * Times `repeats` iterations of `cfg`'s method after one warm-up (which compiles shaders and creates Adam
+ * slots), then runs one more under tf.profile to count its work and kernel time. An iteration is timed until
+ * its losses are read back; the next iteration's forward waits for its weight update, so steady-state times
+ * include the update.
  */
 export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise<MethodStepResult> {
   const engine = await InProcessEngine.start({
@@ -109,10 +123,7 @@ export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise
   try {
     const batch = randomBatch(cfg, new Rng(1));
     const opts = (step: number) => ({ learningRate: cfg.optim.learningRate, context: { step, seed: cfg.seed, batchSizeTotal: cfg.data.batchSize }, groups });
-    const counted = await countFlops(async () => {
-      await (await engine.step(batch, opts(0))).readTerms();
-      return [] as tf.Tensor[];
-    });
+    await (await engine.step(batch, opts(0))).readTerms();
     let gpuBytes = gpuBufferCounts()?.bytesAllocated ?? null;
     const times: number[] = [];
     for (let i = 1; i <= repeats; i++) {
@@ -123,6 +134,10 @@ export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise
       if (b && gpuBytes !== null) gpuBytes = Math.max(gpuBytes, b.bytesAllocated);
     }
     const seconds = median(times);
+    const counted = await countFlops(async () => {
+      await (await engine.step(batch, opts(repeats + 1))).readTerms();
+      return [] as tf.Tensor[];
+    });
     const info = backendInfo();
     const peak = gpuPeakTflops(info?.adapter ?? null);
     const tflops = counted.flops / seconds / 1e12;
@@ -137,6 +152,12 @@ export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise
       totalSteps: cfg.totalSteps,
       backend: engine.backend,
       note: `${cfg.method.kind} x${cfg.scale}, ${cfg.teacher ? `teacher ${archLabel(cfg.teacher)}, ` : ''}student ${archLabel(cfg.student)}, batch ${cfg.data.batchSize}, LR ${cfg.data.patchSizeLr} px, in-process engine`,
+      profile: {
+        kernels: counted.kernels,
+        kernelSeconds: counted.kernelSeconds,
+        busyFraction: counted.kernelSeconds === null ? null : counted.kernelSeconds / seconds,
+        top: counted.byName.slice(0, 6).map((k) => ({ ...k, tflops: k.seconds && k.flops > 0 ? k.flops / k.seconds / 1e12 : null })),
+      },
     };
   } finally {
     await engine.dispose();

@@ -6,7 +6,7 @@ import { initBackend } from '../../lib/backend/index';
 import type { WebgpuAdapter } from '../../lib/backend/webgpu';
 import { countFlops, kernelFlops } from '../../lib/bench/flop-count';
 import { gpuPeakTflops, paperMethodCase, timeMethodStep } from '../../lib/bench/method-step';
-import { runBenchmarks } from '../../lib/bench/index';
+import { describeProfile, runBenchmarks } from '../../lib/bench/index';
 import { trainPreset } from '../../lib/config/presets';
 import { analyticMacs } from '../../lib/models/archs/index';
 import { buildModel } from '../../lib/models/build';
@@ -27,8 +27,14 @@ describe('kernel FLOP count', () => {
     const arch = { arch: 'edsr' as const, feats: 8, blocks: 2, resScale: 1 };
     const net = buildModel(arch, 2, { seed: 0 });
     const x = tf.randomUniform([2, 12, 12, 3], 0, 1, 'float32', 3) as tf.Tensor4D;
-    const { flops, result } = await countFlops(() => net.forward(x, { taps: [] }).out);
+    const { flops, result, kernels, kernelSeconds, byName } = await countFlops(() => net.forward(x, { taps: [] }).out);
     expect(flops / (2 * 2 * analyticMacs(arch, 2, 12, 12))).toBeCloseTo(1, 6);
+    // head, 2 blocks of 2 convs, body conv, upsampler conv, tail: 8 convolutions (FusedConv2D on wasm); the per-name table adds up
+    expect(byName.filter((k) => k.name.includes('Conv2D')).reduce((a, k) => a + k.calls, 0)).toBe(8);
+    expect(byName.reduce((a, k) => a + k.calls, 0)).toBe(kernels);
+    expect(byName.reduce((a, k) => a + k.flops, 0)).toBe(flops);
+    expect(kernelSeconds).toBeGreaterThan(0); // the cpu/wasm backends time each kernel call
+    expect(byName.map((k) => k.seconds ?? 0)).toEqual([...byName.map((k) => k.seconds ?? 0)].sort((a, b) => b - a));
     tf.dispose([x, result]);
     net.dispose();
   });
@@ -51,6 +57,10 @@ describe('timeMethodStep', () => {
     expect(dukd.projectedHours).toBeCloseTo((dukd.secondsMedian * q.totalSteps) / 3600, 9);
     expect(dukd.fractionOfPeak).toBeNull(); // no GPU here
     expect(dukd.note).toMatch(/dukd x4, teacher EDSR 16x4, student EDSR 8x2/);
+    expect(dukd.profile.kernels).toBeGreaterThan(scratch.profile.kernels);
+    expect(dukd.profile.busyFraction).toBeGreaterThan(0);
+    expect(dukd.profile.top.length).toBe(6);
+    expect(dukd.profile.top.some((k) => k.name.startsWith('Conv2D') && k.tflops !== null && k.tflops > 0)).toBe(true);
   });
 
   it('the paper case is the paper preset: EDSR 256x32 teacher, 64x32 student, batch 16, LR 48, 250k steps', () => {
@@ -66,6 +76,18 @@ describe('timeMethodStep', () => {
     expect(rows[0].case).toBe('dukd-paper');
     expect(rows[0].method?.gflopPerIteration).toBeGreaterThan(0);
     expect(rows[0].note).toMatch(/FP32 peak unknown/);
+    expect(rows[0].note).toMatch(/\d+ kernels\/iteration busy \d+ % of the step \(\w+ \d+ %/);
+  });
+
+  it('describeProfile names the busy share and the slowest kernels; says so when the backend times none', () => {
+    const top = [
+      { name: 'Conv2DBackpropFilter', calls: 10, seconds: 0.3, flops: 6e11, tflops: 2 },
+      { name: 'Conv2D', calls: 20, seconds: 0.1, flops: 4e11, tflops: 4 },
+      { name: 'Add', calls: 50, seconds: 0.1, flops: 0, tflops: null },
+    ];
+    expect(describeProfile({ kernels: 80, kernelSeconds: 0.5, busyFraction: 0.25, top }))
+      .toBe('80 kernels/iteration busy 25 % of the step (Conv2DBackpropFilter 60 % at 2.00 TFLOP/s, Conv2D 20 % at 4.00 TFLOP/s, Add 20 %)');
+    expect(describeProfile({ kernels: 80, kernelSeconds: null, busyFraction: null, top: [] })).toBe('80 kernels/iteration (no kernel times on this backend)');
   });
 });
 
