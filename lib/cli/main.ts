@@ -10,13 +10,13 @@ interface Entry {
   readonly load: () => Command;
 }
 const COMMANDS: readonly Entry[] = [
-  { name: 'train', summary: 'train a student (scratch / KD / FAKD / DUKD / AugKD) from a JSON config; resumable', load: () => require('./commands/train').trainCommand },
+  { name: 'train', summary: 'train a student (scratch, KD, FAKD, DUKD, AugKD, CSD, DCKD, FitNet, AT: srkd methods) from a JSON config; resumable', load: () => require('./commands/train').trainCommand },
   { name: 'methods', summary: 'list the distillation methods: teacher, batch coupling, default objective per backbone', load: () => require('./commands/methods').methodsCommand },
   { name: 'eval', summary: 'PSNR/SSIM (Y, BasicSR protocol) of a model or a finished run on benchmark sets', load: () => require('./commands/eval').evalCommand },
   { name: 'data', summary: 'download datasets (DIV2K, benchmarks) and check a data root', load: () => require('./commands/data').dataCommand },
   { name: 'resize', summary: 'make LR images with the MATLAB-exact bicubic resize', load: () => require('./commands/resize').resizeCommand },
   { name: 'model-stats', summary: 'DUKD Table 1: parameters, GMACs and FPS of the teachers and students', load: () => require('./commands/model-stats').modelStatsCommand },
-  { name: 'weights', summary: 'list or download the official teacher checkpoints (EDSR, RCAN, SwinIR)', load: () => require('./commands/weights').weightsCommand },
+  { name: 'weights', summary: 'list or download the official checkpoints (EDSR, RCAN, SwinIR teachers; VGG-19, VQGAN feature networks; CSD models)', load: () => require('./commands/weights').weightsCommand },
   { name: 'upscale', summary: 'super-resolve an image or a folder with a model (kit format or PyTorch checkpoint)', load: () => require('./commands/upscale').upscaleCommand },
   { name: 'metrics', summary: 'PSNR/SSIM (Y, BasicSR protocol) of SR images against HR images', load: () => require('./commands/metrics').metricsCommand },
   { name: 'reproduce', summary: 'reproduce a DUKD table (ablation: Table 4, main: Table 2, heterogeneous: Table 3) or DCKD\'s (dckd: Tables 2, 5, Fig. 8) with a report', load: () => require('./commands/reproduce').reproduceCommand },

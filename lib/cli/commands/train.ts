@@ -14,7 +14,7 @@ import { train } from '../../train/trainer';
 
 export const trainCommand: Command = {
   name: 'train',
-  summary: 'train a student (scratch / KD / FAKD / DUKD / AugKD) from a JSON config; resumable',
+  summary: 'train a student (scratch, KD, FAKD, DUKD, AugKD, CSD, DCKD, FitNet, AT: srkd methods) from a JSON config; resumable',
   usage: [
     '--config FILE.json [--resume] [--workers N] [--engine E] [--steps N] [--student-init PATH [--student-init-mode M]] [--runs-dir DIR] [--run-dir DIR] [--json] [--quiet]',
     '  --config FILE    JSON config: a TrainConfig, or overrides of a preset ("preset": "paper" | "quick" | "smoke"; default paper)',
