@@ -11,6 +11,7 @@ interface Entry {
 }
 const COMMANDS: readonly Entry[] = [
   { name: 'train', summary: 'train a student (scratch, KD, FAKD, DUKD, AugKD, CSD, DCKD, FitNet, AT: srkd methods) from a JSON config; resumable', load: () => require('./commands/train').trainCommand },
+  { name: 'backend', summary: 'which TF.js backend runs here (GPU adapter, backends passed over and why); --check: kernels per method', load: () => require('./commands/backend').backendCommand },
   { name: 'methods', summary: 'list the distillation methods: teacher, batch coupling, default objective per backbone', load: () => require('./commands/methods').methodsCommand },
   { name: 'eval', summary: 'PSNR/SSIM (Y, BasicSR protocol) of a model or a finished run on benchmark sets', load: () => require('./commands/eval').evalCommand },
   { name: 'data', summary: 'download datasets (DIV2K, benchmarks) and check a data root', load: () => require('./commands/data').dataCommand },

@@ -14,10 +14,14 @@
  *    history update) fire at the recorded step.
  */
 import * as tf from '@tensorflow/tfjs';
-import { assertKernelsRegistered, recordKernels, tinyArch } from '../backend/kernel-check';
+import { assertKernelsRegistered, missingKernels, recordKernels, tinyArch } from '../backend/kernel-check';
 import { assertTrainConfig } from '../config/resolve';
 import type { TrainConfig } from '../config/train';
-import { buildMethod, type MethodConfig, methodForRun, methodSpec } from '../distill/methods';
+import { buildMethod, METHOD_KINDS, type MethodConfig, type MethodKind, methodForRun, methodSpec } from '../distill/methods';
+import { ARCH_NAMES, type ArchName } from '../models/archs/index';
+import { ZOO } from '../models/zoo';
+import type { Scale } from '../types';
+import { trainPreset } from '../config/presets';
 import { Replica, readTerms } from '../parallel/replica';
 import { Rng } from '../util/rng';
 import { createTask } from './distill-task';
@@ -112,4 +116,44 @@ export async function assertMethodKernels(cfg: TrainConfig): Promise<void> {
   const backend = tf.getBackend();
   if (backend !== 'webgpu') return;
   assertKernelsRegistered(await methodKernels(cfg), `a training iteration of method '${cfg.method.kind}'`, backend);
+}
+
+export interface KernelCoverageRow {
+  readonly method: MethodKind;
+  /** The DUKD Table 1 pair of this backbone (teacher -> student; methods without a teacher: the student). */
+  readonly backbone: ArchName;
+  /** Kernels one iteration runs. */
+  readonly kernels: number;
+  /** Those the backend lacks; empty when it has them all. */
+  readonly missing: readonly string[];
+  /** Why the method does not apply to this backbone (e.g. CSD slices only EDSR); then nothing was recorded. */
+  readonly notApplicable: string | null;
+}
+
+/**
+ * Every method with each backbone's DUKD Table 1 pair at `scale` (paper preset, tiny copies as above): the
+ * kernels an iteration needs that `backend` lacks. `srkd backend --check` prints it; on a new GPU host it says
+ * before any run which methods and backbones the backend can train.
+ */
+export async function kernelCoverage(scale: Scale, backend: string = tf.getBackend()): Promise<KernelCoverageRow[]> {
+  const rows: KernelCoverageRow[] = [];
+  for (const backbone of ARCH_NAMES) {
+    for (const method of METHOD_KINDS) {
+      let cfg: TrainConfig;
+      try {
+        const needsTeacher = methodSpec(method).needsTeacher;
+        cfg = trainPreset('paper', {
+          method, scale, student: ZOO[`${backbone}-student`].arch, teacher: needsTeacher ? ZOO[`${backbone}-teacher`].arch : null,
+          findWeights: () => null,
+        });
+        assertTrainConfig(cfg);
+      } catch (e) {
+        rows.push({ method, backbone, kernels: 0, missing: [], notApplicable: e instanceof Error ? e.message : String(e) });
+        continue;
+      }
+      const names = await methodKernels(cfg);
+      rows.push({ method, backbone, kernels: names.length, missing: missingKernels(names, backend), notApplicable: null });
+    }
+  }
+  return rows;
 }
