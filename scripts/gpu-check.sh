@@ -92,8 +92,12 @@ cat "$OUT/env.txt"
 export SRKD_BACKEND=webgpu
 node bin/srkd.js backend --backend webgpu --check --json > "$OUT/adapter.json"
 coverage=$?
-grep -v '^ *"\(method\|backbone\|kernels\|missing\|notApplicable\)"' "$OUT/adapter.json" | head -n 60
 grep -q '^{' "$OUT/adapter.json" || { say "no WebGPU adapter (see above)"; exit 1; }
+node -e 'const j = require(process.argv[1]); const rows = j.coverage.rows; delete j.coverage;
+  console.log(JSON.stringify(j, null, 1));
+  for (const r of rows.filter((r) => r.missing.length)) console.log(`missing on webgpu: ${r.method} ${r.backbone}: ${r.missing.join(", ")}`);
+  console.log(`kernel coverage: ${rows.filter((r) => !r.notApplicable).length} method x backbone pairs, ${rows.filter((r) => r.missing.length).length} lacking kernels`);' \
+  "$OUT/adapter.json"
 [ $coverage -eq 0 ] || say "WARNING: webgpu lacks kernels that some methods need (coverage rows in adapter.json)"
 if grep -q '"software": true' "$OUT/adapter.json" && [ $ALLOW_SOFTWARE -eq 0 ]; then
   say "the adapter is a software one, not the GPU: check the driver's Vulkan ICD (env.txt); --allow-software rehearses anyway"
