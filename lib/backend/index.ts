@@ -20,6 +20,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
 import { parseThreads, registerThreadedWasm, threadedWasmThreads } from './wasm-threads';
 import { type SimdBuild, simdBuild } from './simd/index';
+import { applyTfjsFlags, parseTfjsFlags, type TfjsFlags } from './tfjs-flags';
 import { describeAdapterLine, probeWebgpuAdapter, registerWebgpuBackend, type WebgpuAdapter } from './webgpu';
 
 export type BackendName = 'tensorflow' | 'webgpu' | 'wasm' | 'cpu';
@@ -43,6 +44,8 @@ export interface BackendInfo {
   readonly adapter: WebgpuAdapter | null;
   /** Why auto-selection passed over a faster backend, e.g. "webgpu: the Vulkan loader ... is not installed". */
   readonly passedOver: readonly string[];
+  /** TF.js flags set from SRKD_TFJS_FLAGS (tfjs-flags.ts); empty when none. */
+  readonly tfjsFlags: TfjsFlags;
 }
 
 export interface InitBackendOptions {
@@ -144,6 +147,8 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
   }
   await activate(name);
+  const tfjsFlags = parseTfjsFlags(process.env.SRKD_TFJS_FLAGS);
+  applyTfjsFlags(tfjsFlags);
 
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
   if (name === 'wasm') versions['tfjs-backend-wasm'] = require('@tensorflow/tfjs-backend-wasm').version_wasm;
@@ -155,7 +160,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
   const threads = name === 'wasm' ? Math.max(1, threadedWasmThreads()) : 1;
   if (threads > 1) versions['tfjs-backend-wasm'] += ' threaded-simd';
   const simd = name === 'wasm' ? simdBuild(tf.backend()) : null;
-  current = { name, provider, versions, threads, kitKernels, simd, adapter, passedOver };
+  current = { name, provider, versions, threads, kitKernels, simd, adapter, passedOver, tfjsFlags };
   return announce(current, options);
 }
 
@@ -174,6 +179,12 @@ function announce(info: BackendInfo, options: InitBackendOptions): BackendInfo {
  */
 export function describeBackend(info: BackendInfo): string {
   const v = Object.entries(info.versions).map(([k, x]) => `${k} ${x}`).join(', ');
+  const flags = Object.entries(info.tfjsFlags ?? {}).map(([k, x]) => `${k}=${x}`).join(', ');
+  const line = describeBackendOnly(info, v);
+  return flags ? `${line}; TF.js flags ${flags}` : line;
+}
+
+function describeBackendOnly(info: BackendInfo, v: string): string {
   if (info.adapter) return `backend ${info.name} (${v}) on ${describeAdapterLine(info.adapter)}`;
   const simd = info.simd ? ` (SIMD ${info.simd})` : '';
   const kits = info.kitKernels.length ? `, ${info.kitKernels.length} kit training kernels${simd}` : '';

@@ -58,6 +58,7 @@ export const backendCommand: Command = {
       ]),
       { key: 'training engine', value: engine === 'in-process' ? 'in-process (one device, batch uploaded once per step)' : 'workers (one worker thread per core, batch split)' },
       ...info.passedOver.map((p) => ({ key: 'passed over', value: p })),
+      ...Object.entries(info.tfjsFlags).map(([k, v]) => ({ key: 'TF.js flag', value: `${k}=${v} (SRKD_TFJS_FLAGS)` })),
     ];
     const width = Math.max(...rows.map((r) => r.key.length));
     process.stdout.write(rows.map((r) => `${r.key.padEnd(width)}  ${r.value}`).join('\n') + '\n');
