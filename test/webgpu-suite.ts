@@ -28,14 +28,3 @@ export async function runJsonChild<T>(script: string, backend: string, env: Reco
   if (status !== 0 || !last.startsWith('{')) return { result: null, error: `${script} on ${backend}: status ${status} (signal ${signal}):\n${stderr.slice(-3000)}` };
   return { result: JSON.parse(last) as T, error: '' };
 }
-
-/** Max |a - b| over all entries divided by max |b| (b the cpu reference). */
-export function maxRelDiff(a: number[][], b: number[][]): number {
-  let num = 0;
-  let den = 1e-12;
-  a.forEach((w, i) => w.forEach((x, j) => {
-    num = Math.max(num, Math.abs(x - b[i][j]));
-    den = Math.max(den, Math.abs(b[i][j]));
-  }));
-  return num / den;
-}

@@ -30,6 +30,7 @@ import { loadCheckpoint } from '../../lib/train/checkpoint';
 import { teacherSeed } from '../../lib/train/distill-task';
 import type { Run } from '../../lib/train/run';
 import { train } from '../../lib/train/trainer';
+import { maxRelDiff } from '../rel-diff';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-csd-test-'));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
@@ -185,10 +186,7 @@ describe('CSD in train()', () => {
       expect(Object.keys(t1[0])).toEqual(['rec', 'cl', 't_rec']);
       t1.forEach((t, s) => Object.entries(t).forEach(([k, v]) => expect(Math.abs(t2[s][k] - v)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v)))));
       const [a, b] = [loadCheckpoint(path.join(two.dir, 'ckpt', 'step-2')).weights, loadCheckpoint(path.join(one.dir, 'ckpt', 'step-2')).weights];
-      let num = 0;
-      let den = 1e-12;
-      a.forEach((x, i) => x.forEach((v, j) => { num = Math.max(num, Math.abs(v - b[i][j])); den = Math.max(den, Math.abs(b[i][j])); }));
-      expect(num / den).toBeLessThan(1e-5);
+      expect(maxRelDiff(a, b)).toBeLessThan(1e-5);
     } finally {
       one.dispose();
       two.dispose();

@@ -24,6 +24,7 @@ import { dckdContrastiveLoss } from '../../lib/losses/dckd-contrastive';
 import { randomVqgan, SMOKE_VQGAN_CONFIG } from '../../lib/models/features/vqgan-encoder';
 import type { Run } from '../../lib/train/run';
 import { train } from '../../lib/train/trainer';
+import { maxRelDiff } from '../rel-diff';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-dckd-test-'));
 const smokeOf = (name: string): DckdConfig => DCKD.smokeConfigs().find((c) => c.name === name)!.config;
@@ -263,10 +264,7 @@ describe('DCKD in train()', () => {
       t1.forEach((t, s) => Object.entries(t).forEach(([k, v]) => expect(Math.abs(t2[s][k] - v)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v)))));
       const w = (run: Run) => Array.from(run.student.params.values()).map((v) => v.dataSync() as Float32Array);
       const [a, b] = [w(two), w(one)];
-      let num = 0;
-      let den = 1e-12;
-      a.forEach((x, i) => x.forEach((v, j) => { num = Math.max(num, Math.abs(v - b[i][j])); den = Math.max(den, Math.abs(b[i][j])); }));
-      expect(num / den).toBeLessThan(1e-5);
+      expect(maxRelDiff(a, b)).toBeLessThan(1e-5);
     } finally {
       one.dispose();
       two.dispose();

@@ -14,6 +14,7 @@ import { DEFAULT_OPTIMIZER } from '../../lib/parallel/protocol';
 import { InProcessEngine } from '../../lib/train/in-process-engine';
 import { Rng } from '../../lib/util/rng';
 import { createTask } from './coupled-task';
+import { maxRelDiff } from '../rel-diff';
 
 const TASK = path.resolve(__dirname, 'coupled-task.ts');
 const CONFIG = { arch: { arch: 'edsr', feats: 4, blocks: 1, resScale: 1 }, scale: 2, seed: 3 };
@@ -63,15 +64,7 @@ function reference(b: { lr: HostArray; hr: HostArray }): { ratio: number; grads:
   }
 }
 
-const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
-  let num = 0;
-  let den = 1e-12;
-  for (let i = 0; i < b.length; i++) {
-    num = Math.max(num, Math.abs(a[i] - b[i]));
-    den = Math.max(den, Math.abs(b[i]));
-  }
-  return num / den;
-};
+const maxRel = (a: ArrayLike<number>, b: ArrayLike<number>): number => maxRelDiff([a], [b]);
 
 describe('batch-coupled losses on the worker pool', () => {
   it('1, 2 and 3 workers give the full-batch ratio and gradient (not a mean of per-share ratios)', async () => {

@@ -16,6 +16,7 @@ import { loadCheckpoint } from '../../lib/train/checkpoint';
 import { resolveEngine } from '../../lib/train/step-engine';
 import type { Run } from '../../lib/train/run';
 import { train } from '../../lib/train/trainer';
+import { maxRelDiff } from '../rel-diff';
 
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-engine-test-'));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
@@ -29,16 +30,6 @@ const termsLog = (run: Run): Record<string, number>[] =>
   fs.readFileSync(path.join(run.dir, 'log.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l))
     .filter((e) => e.event === 'train').map((e) => e.terms as Record<string, number>);
 
-/** Largest |a-b| / (max |b| + tiny) over all weights. */
-function relDiff(a: readonly Float32Array[], b: readonly Float32Array[]): number {
-  let num = 0;
-  let den = 1e-12;
-  a.forEach((x, i) => x.forEach((v, j) => {
-    num = Math.max(num, Math.abs(v - b[i][j]));
-    den = Math.max(den, Math.abs(b[i][j]));
-  }));
-  return num / den;
-}
 
 describe('step engines', () => {
   it('auto picks the worker pool on the CPU backends and the in-process engine on a GPU backend', () => {
@@ -58,7 +49,7 @@ describe('step engines', () => {
       expect(ti.length).toBe(3);
       expect(Object.keys(ti[0])).toEqual(Object.keys(tp[0]));
       tp.forEach((t, s) => Object.entries(t).forEach(([k, v]) => expect(Math.abs(ti[s][k] - v)).toBeLessThanOrEqual(1e-5 * Math.max(1, Math.abs(v)))));
-      expect(relDiff(weightsOf(inproc), weightsOf(pool))).toBeLessThan(1e-5);
+      expect(maxRelDiff(weightsOf(inproc), weightsOf(pool))).toBeLessThan(1e-5);
       expect(JSON.parse(fs.readFileSync(path.join(inproc.dir, 'env.json'), 'utf8')).engine).toBe('in-process');
     } finally {
       pool.dispose();

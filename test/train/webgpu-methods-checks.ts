@@ -13,7 +13,8 @@
  * feature passes of dckd-contrastive.ts: a 7 % different term at step 2).
  */
 import assert from 'node:assert/strict';
-import { maxRelDiff, runJsonChild, type Check, type WebgpuSuite } from '../webgpu-suite';
+import { maxRelDiff } from '../rel-diff';
+import { runJsonChild, type Check, type WebgpuSuite } from '../webgpu-suite';
 
 type MethodTrace = {
   terms: Record<string, number>[]; numTensors: number[]; gpuBuffersUsed: number[]; weights: number[][];

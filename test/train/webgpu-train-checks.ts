@@ -5,7 +5,8 @@
  * webgpu-train.test.ts (vitest) and scripts/gpu-verdicts.ts (GPU hosts without vitest).
  */
 import assert from 'node:assert/strict';
-import { maxRelDiff, runJsonChild, type Check, type WebgpuSuite } from '../webgpu-suite';
+import { maxRelDiff } from '../rel-diff';
+import { runJsonChild, type Check, type WebgpuSuite } from '../webgpu-suite';
 
 type Trace = { terms: Record<string, number>[]; numTensors: number[]; weights: number[][] };
 type ChildResult = { backend: string; straight: Trace; resumed: Trace };
