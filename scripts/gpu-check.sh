@@ -17,7 +17,7 @@
 #                     asserted by scripts/gpu-verdicts.ts: the same checks without vitest, which .gpu leaves out
 #      train.jsonl    a 200-step quick-preset DUKD run on webgpu (srkd train --json progress, steps/s)
 #      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case), then the
-#                     paper-scale case under two tfjs-webgpu flag variants
+#                     paper-scale case under three variants (stock backprop-filter kernel, two tfjs flags)
 #      log.txt        everything printed
 # The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
 # (a rehearsal on Mesa's software adapter that installs nothing; with --quick the bench runs two small cases).
@@ -125,14 +125,17 @@ say "benchmark on webgpu"
 node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${QUICK[@]}" > "$OUT/bench.jsonl"
 bench=$?
 cat "$OUT/bench.jsonl"
-# The paper-scale case again under two of tfjs-webgpu's own switches (SRKD_TFJS_FLAGS): fewer queue submits
-# (dispatches per submit, default 15) and im2col as its own shader: which one moves the step time says what
-# bounds it. Rows follow a {"variant": ...} line in bench.jsonl.
+# The paper-scale case again under three variants: fewer queue submits (dispatches per submit, default 15),
+# im2col as its own shader, and the stock tfjs-webgpu Conv2DBackpropFilter instead of the kit's split-K one
+# (what the kit kernel buys): which one moves the step time says what bounds it. Rows follow a {"variant": ...}
+# line in bench.jsonl.
 if [ ${#QUICK[@]} -eq 0 ]; then
-  for flags in WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true; do
-    say "benchmark variant: SRKD_TFJS_FLAGS=$flags"
-    echo "{\"variant\": \"SRKD_TFJS_FLAGS=$flags\"}" >> "$OUT/bench.jsonl"
-    SRKD_TFJS_FLAGS=$flags node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch --cases dukd-paper --repeats 3 \
+  # the stock kernel last: if it is as slow as its shader suggests, the time limit cuts that one only
+  for variant in SRKD_TFJS_FLAGS=WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 SRKD_TFJS_FLAGS=WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true \
+      SRKD_WEBGPU_KIT_KERNELS=off; do
+    say "benchmark variant: $variant"
+    echo "{\"variant\": \"$variant\"}" >> "$OUT/bench.jsonl"
+    env "$variant" node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch --cases dukd-paper --repeats 3 \
       | tee -a "$OUT/bench.jsonl"
   done
 fi

@@ -18,6 +18,7 @@ import { isMainThread } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
+import { registerWebgpuKitKernels } from './webgpu-kernels/index';
 import { parseThreads, registerThreadedWasm, threadedWasmThreads } from './wasm-threads';
 import { type SimdBuild, simdBuild } from './simd/index';
 import { applyTfjsFlags, parseTfjsFlags, type TfjsFlags } from './tfjs-flags';
@@ -36,7 +37,7 @@ export interface BackendInfo {
    * uses cores through worker threads).
    */
   readonly threads: number;
-  /** Kernels the kit registered on top of the stock backend (wasm only). */
+  /** Kernels the kit registered in place of or beside the stock backend's (wasm: training kernels; webgpu: webgpu-kernels/). */
   readonly kitKernels: readonly string[];
   /** Build of the kit's hand-written SIMD kernels (lib/backend/simd), null when they are off or not wasm. */
   readonly simd: SimdBuild | null;
@@ -138,7 +139,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     name = 'wasm';
     provider = '@tensorflow/tfjs-backend-wasm';
   }
-  const kitKernels = name === 'wasm' ? registerWasmTrainingKernels() : [];
+  const kitKernels = name === 'wasm' ? registerWasmTrainingKernels() : name === 'webgpu' ? registerWebgpuKitKernels() : [];
   if (name === 'wasm' && wantThreads > 1) {
     try {
       await registerThreadedWasm(wantThreads);
@@ -185,7 +186,10 @@ export function describeBackend(info: BackendInfo): string {
 }
 
 function describeBackendOnly(info: BackendInfo, v: string): string {
-  if (info.adapter) return `backend ${info.name} (${v}) on ${describeAdapterLine(info.adapter)}`;
+  if (info.adapter) {
+    const kits = info.kitKernels.length ? `; kit kernels ${info.kitKernels.join(', ')}` : '';
+    return `backend ${info.name} (${v}) on ${describeAdapterLine(info.adapter)}${kits}`;
+  }
   const simd = info.simd ? ` (SIMD ${info.simd})` : '';
   const kits = info.kitKernels.length ? `, ${info.kitKernels.length} kit training kernels${simd}` : '';
   return `backend ${info.name} (${v}), ${info.threads} thread${info.threads === 1 ? '' : 's'} per worker${kits}`;

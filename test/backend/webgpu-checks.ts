@@ -13,6 +13,8 @@ type StepTrace = { losses: number[]; numTensors: number[]; gpuBuffersUsed: numbe
 export type BackendResult = {
   backend: string;
   adapter: WebgpuAdapter;
+  kitKernels: string[];
+  filterGrads: { shape: string; relErr: number }[];
   missing: Record<string, string[]>;
   missingError: string;
   gradRows: KernelCheckRow[];
@@ -45,6 +47,15 @@ const checks: Check<BackendResult>[] = [
       assert.equal(r.missingError,
         "backend 'webgpu' lacks 2 kernel(s) that the test graph needs: NoSuchKernel, AlsoMissing " +
           '(tfjs has no fallback for a missing kernel; choose another backend with SRKD_BACKEND)');
+    },
+  },
+  {
+    name: "the kit's split-K Conv2DBackpropFilter replaces the stock one and equals the cpu backend's (tiles, strides, padding, 1x1, ragged chunks)",
+    check: (r) => {
+      assert.deepEqual(r.kitKernels, ['Conv2DBackpropFilter']);
+      assert.equal(r.filterGrads.length, 5);
+      // float32 sums of up to ~2000 products in another order: a few 1e-7 of the largest value
+      for (const g of r.filterGrads) assert.ok(g.relErr < 1e-5, `${g.shape}: max |diff| / max |cpu| = ${g.relErr}`);
     },
   },
   {

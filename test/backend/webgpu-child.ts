@@ -95,6 +95,42 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Shapes that exercise the kit's webgpu Conv2DBackpropFilter: several 64-wide tiles with ragged ends, strides,
+ * 'valid' padding, 1x1 filters, and a position count that splits into ragged chunks (2700 = 11 x 246 + ...). */
+const FILTER_GRAD_CASES: readonly { x: number[]; filter: number[]; stride: number; pad: 'same' | 'valid' }[] = [
+  { x: [2, 9, 9, 70], filter: [3, 3, 70, 66], stride: 1, pad: 'same' },
+  { x: [1, 8, 8, 4], filter: [3, 3, 4, 5], stride: 2, pad: 'same' },
+  { x: [2, 7, 7, 3], filter: [3, 3, 3, 8], stride: 1, pad: 'valid' },
+  { x: [1, 6, 6, 5], filter: [1, 1, 5, 7], stride: 1, pad: 'same' },
+  { x: [3, 30, 30, 4], filter: [3, 3, 4, 3], stride: 1, pad: 'same' },
+];
+
+/** The active backend's Conv2DBackpropFilter against the cpu backend's on FILTER_GRAD_CASES: max |diff| / max |cpu|. */
+async function filterGradRows(): Promise<{ shape: string; relErr: number }[]> {
+  const rows: { shape: string; relErr: number }[] = [];
+  const rng = new Rng(11);
+  for (const c of FILTER_GRAD_CASES) {
+    const out = c.pad === 'same' ? Math.ceil(c.x[1] / c.stride) : Math.ceil((c.x[1] - c.filter[0] + 1) / c.stride);
+    const xData = Float32Array.from({ length: c.x.reduce((a, d) => a * d, 1) }, () => rng.next() - 0.5);
+    const dyShape = [c.x[0], out, out, c.filter[3]];
+    const dyData = Float32Array.from({ length: dyShape.reduce((a, d) => a * d, 1) }, () => rng.next() - 0.5);
+    const attrs = { strides: [c.stride, c.stride], pad: c.pad, dataFormat: 'NHWC', filterShape: c.filter } as never;
+    const run = async (): Promise<Float32Array> => {
+      const [x, dy] = [tf.tensor(xData, c.x), tf.tensor(dyData, dyShape)];
+      const g = tf.engine().runKernel('Conv2DBackpropFilter', { x, dy }, attrs) as tf.Tensor;
+      const data = (await g.data()) as Float32Array;
+      tf.dispose([x, dy, g]);
+      return data;
+    };
+    const gpu = await run();
+    await activateCpuReference();
+    const cpu = await run();
+    await tf.setBackend('webgpu');
+    rows.push({ shape: `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.stride}, ${c.pad}`, relErr: maxAbsDiff(gpu, cpu) / maxAbsDiff(cpu, new Float32Array(cpu.length)) });
+  }
+  return rows;
+}
+
 async function main(): Promise<void> {
   const seconds: Record<string, number> = {};
   let t = performance.now();
@@ -123,6 +159,7 @@ async function main(): Promise<void> {
   } catch (e) {
     missingError = (e as Error).message;
   }
+  const filterGrads = await filterGradRows();
   lap('kernels');
 
   const gradRows = await checkCases(modelStepCases(new Rng(2026)), 'webgpu');
@@ -161,7 +198,7 @@ async function main(): Promise<void> {
   lap('eval');
 
   process.stdout.write(`${JSON.stringify({
-    backend: info.name, adapter: info.adapter, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, readSyncError,
+    backend: info.name, adapter: info.adapter, kitKernels: info.kitKernels, filterGrads, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, readSyncError,
     eval: {
       psnrGpu: gpuEval.psnr, psnrCpu: cpuEval.psnr, tiledMaxAbsDiff: maxAbsDiff(gpuEval.tiled, cpuEval.tiled),
       tensorsBefore: gpuEval.tensorsBefore, tensorsAfter: gpuEval.tensorsAfter, pngDiff,

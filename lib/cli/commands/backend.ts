@@ -52,6 +52,7 @@ export const backendCommand: Command = {
         { key: 'api', value: `${a.api === 'vulkan' ? 'Vulkan' : 'OpenGL'}, WebGPU ${a.featureLevel} level` },
         { key: 'driver', value: a.description || '-' },
         { key: 'limits', value: `max buffer ${mib(a.limits.maxBufferSize)}, storage binding ${mib(a.limits.maxStorageBufferBindingSize)}` },
+        { key: 'kit kernels', value: info.kitKernels.length ? `${info.kitKernels.join(', ')} (SRKD_WEBGPU_KIT_KERNELS=off: stock)` : 'none' },
       ] : [
         { key: 'threads', value: `${info.threads} per worker` },
         { key: 'kit kernels', value: info.kitKernels.length ? `${info.kitKernels.length}${info.simd ? ` (SIMD ${info.simd})` : ''}` : 'none' },
