@@ -17,7 +17,7 @@
 #                     asserted by scripts/gpu-verdicts.ts: the same checks without vitest, which .gpu leaves out
 #      train.jsonl    a 200-step quick-preset DUKD run on webgpu (srkd train --json progress, steps/s)
 #      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case), then the
-#                     paper-scale case under three variants (stock backprop-filter kernel, two tfjs flags)
+#                     paper-scale case under four variants (three tfjs-webgpu flags, the stock filter gradient)
 #      log.txt        everything printed
 # The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
 # (a rehearsal on Mesa's software adapter that installs nothing; with --quick the bench runs two small cases).
@@ -125,14 +125,15 @@ say "benchmark on webgpu"
 node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${QUICK[@]}" > "$OUT/bench.jsonl"
 bench=$?
 cat "$OUT/bench.jsonl"
-# The paper-scale case again under three variants: fewer queue submits (dispatches per submit, default 15),
+# The paper-scale case again under four variants: fewer queue submits (dispatches per submit, default 15),
+# tfjs-webgpu's tiled input-gradient shader instead of its default naive one (both pass every webgpu check),
 # im2col as its own shader, and the stock tfjs-webgpu Conv2DBackpropFilter instead of the kit's split-K one
 # (what the kit kernel buys): which one moves the step time says what bounds it. Rows follow a {"variant": ...}
 # line in bench.jsonl.
 if [ ${#QUICK[@]} -eq 0 ]; then
   # the stock kernel last: if it is as slow as its shader suggests, the time limit cuts that one only
-  for variant in SRKD_TFJS_FLAGS=WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 SRKD_TFJS_FLAGS=WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true \
-      SRKD_WEBGPU_KIT_KERNELS=off; do
+  for variant in SRKD_TFJS_FLAGS=WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false \
+      SRKD_TFJS_FLAGS=WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true SRKD_WEBGPU_KIT_KERNELS=off; do
     say "benchmark variant: $variant"
     echo "{\"variant\": \"$variant\"}" >> "$OUT/bench.jsonl"
     env "$variant" node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch --cases dukd-paper --repeats 3 \

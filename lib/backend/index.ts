@@ -45,7 +45,7 @@ export interface BackendInfo {
   readonly adapter: WebgpuAdapter | null;
   /** Why auto-selection passed over a faster backend, e.g. "webgpu: the Vulkan loader ... is not installed". */
   readonly passedOver: readonly string[];
-  /** TF.js flags set from SRKD_TFJS_FLAGS (tfjs-flags.ts); empty when none. */
+  /** TF.js flags set from SRKD_TFJS_FLAGS for this backend (tfjs-flags.ts); empty when none. */
   readonly tfjsFlags: TfjsFlags;
 }
 
@@ -148,8 +148,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
   }
   await activate(name);
-  const tfjsFlags = parseTfjsFlags(process.env.SRKD_TFJS_FLAGS);
-  applyTfjsFlags(tfjsFlags);
+  const tfjsFlags = applyTfjsFlags(parseTfjsFlags(process.env.SRKD_TFJS_FLAGS));
 
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
   if (name === 'wasm') versions['tfjs-backend-wasm'] = require('@tensorflow/tfjs-backend-wasm').version_wasm;

@@ -21,15 +21,27 @@ export function parseTfjsFlags(value: string | undefined): TfjsFlags {
   return flags;
 }
 
-/** Sets each flag on tf.env(); an unregistered name is an error that lists the flags the active backend has. */
-export function applyTfjsFlags(flags: TfjsFlags): void {
+/** Backend packages whose flags carry their prefix; they are registered only where that package is loaded. */
+const BACKEND_PREFIXES: Readonly<Record<string, string>> = { WEBGPU_: 'webgpu', WASM_: 'wasm', WEBGL_: 'webgl' };
+
+/**
+ * Sets each flag on tf.env(); an unregistered name is an error that lists the flags the active backend has.
+ * Another backend's flags (WEBGPU_... on wasm, say) are left alone: the variable reaches every process of a
+ * run (the cpu reference of a check too), and only the backend it names reads them. Returns what was set.
+ */
+export function applyTfjsFlags(flags: TfjsFlags): TfjsFlags {
   const env = tf.env() as unknown as { flagRegistry: Record<string, unknown>; set(name: string, value: unknown): void };
+  const set: Record<string, boolean | number | string> = {};
   for (const [name, value] of Object.entries(flags)) {
+    const owner = Object.entries(BACKEND_PREFIXES).find(([prefix]) => name.startsWith(prefix))?.[1];
+    if (owner !== undefined && owner !== tf.getBackend()) continue;
     if (!(name in env.flagRegistry)) {
       const known = Object.keys(env.flagRegistry).filter((k) => k.startsWith(name.split('_')[0] + '_'));
       throw new Error(`SRKD_TFJS_FLAGS: no TF.js flag '${name}' on backend '${tf.getBackend()}'` +
         (known.length ? ` (flags with that prefix: ${known.join(', ')})` : ''));
     }
     env.set(name, value);
+    set[name] = value;
   }
+  return set;
 }

@@ -1,5 +1,6 @@
 // SRKD_TFJS_FLAGS: parsing (booleans, numbers, strings; a malformed entry named) and setting (a registered flag
-// takes the value; an unknown one is an error naming it and the flags with its prefix).
+// takes the value; an unknown one is an error naming it and the flags with its prefix; another backend's flag
+// is left alone).
 import * as tf from '@tensorflow/tfjs';
 import { describe, expect, it } from 'vitest';
 import { initBackend } from '../../lib/backend/index';
@@ -24,5 +25,7 @@ describe('SRKD_TFJS_FLAGS', () => {
       tf.env().set('CHECK_COMPUTATION_FOR_ERRORS', before);
     }
     expect(() => applyTfjsFlags({ WASM_NO_SUCH_FLAG: 1 })).toThrow(/no TF\.js flag 'WASM_NO_SUCH_FLAG' on backend 'wasm' \(flags with that prefix: WASM_HAS_/);
+    // another backend's flag (registered only where its package loads) is left for that backend
+    expect(applyTfjsFlags({ WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE: false, CHECK_COMPUTATION_FOR_ERRORS: before })).toEqual({ CHECK_COMPUTATION_FOR_ERRORS: before });
   });
 });
