@@ -1,7 +1,7 @@
 /**
  * Conv2DBackpropFilter for tfjs-webgpu as a tiled split-K matrix product. The stock kernel (4.22,
  * Conv2DDerFilterProgram) runs one thread per filter weight, each looping over every batch position: a 3x3
- * 64->64 filter is 36,864 threads doing 36,864 serial multiply-adds with dependent loads, and the 64->3 output
+ * 64->64 filter is 36,864 threads doing 36,864 serial multiply-adds each, and the 64->3 output
  * convolution of an x4 student at HR is 1,728 threads looping over 590k positions, a few dozen warps on a GPU
  * of thousands. Both leave a data-centre GPU almost idle.
  *
@@ -9,8 +9,9 @@
  * dy[p, co] is a product of a (ci x positions) and a (positions x co) matrix per tap. Pass 1 splits the
  * positions into S chunks; a workgroup of 16x16 threads owns a (ci x co) tile of one tap and one chunk
  * (64x64, each thread a 4x4 block; 16 wide where a layer has at most 16 channels), stages 16 positions of x and
- * dy at a time in workgroup memory, and writes the chunk's sums to partials[S, taps, ci, co]. Pass 2 adds the S partials in a fixed order (deterministic,
- * so resumed runs stay bit-exact). NHWC only; anything else goes to the stock kernel.
+ * dy at a time in workgroup memory, and writes the chunk's sums to partials[S, taps, ci, co]. Pass 2 adds the
+ * S partials in a fixed order (deterministic, so resumed runs stay bit-exact). NHWC only; channels-first data
+ * goes to the stock kernel. Its speed on a GPU is not measured yet (scripts/gpu-check.sh compares the two).
  */
 import * as tf from '@tensorflow/tfjs';
 
