@@ -16,7 +16,7 @@
 #                     webgpu vs cpu, resume bit for bit) and test/train/webgpu-methods.test.ts (CSD, DCKD),
 #                     asserted by scripts/gpu-verdicts.ts: the same checks without vitest, which .gpu leaves out
 #      train.jsonl    a 200-step quick-preset DUKD run on webgpu (srkd train --json progress, steps/s)
-#      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case), then the
+#      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case; DCKD last), then the
 #                     paper-scale case under four variants (three tfjs-webgpu flags, the stock filter gradient)
 #      log.txt        everything printed
 # The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
@@ -122,7 +122,11 @@ SRKD_BACKEND=webgpu node bin/srkd.js train --config "$RUNS/quick-dukd.json" --en
 quick=$?
 tail -n 2 "$OUT/train.jsonl"
 say "benchmark on webgpu"
-node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${QUICK[@]}" > "$OUT/bench.jsonl"
+# bench prints its rows when every case is done: the DCKD case runs on its own at the very end, so that if it
+# runs out of memory (on the software adapter its quick form grew past 24 GB) the other rows are kept
+CASES=(--cases edsr-train,student16-train,edsr-infer,dukd-paper)
+[ ${#QUICK[@]} -gt 0 ] && CASES=()
+node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${CASES[@]}" "${QUICK[@]}" > "$OUT/bench.jsonl"
 bench=$?
 cat "$OUT/bench.jsonl"
 # The paper-scale case again under four variants: fewer queue submits (dispatches per submit, default 15),
@@ -131,14 +135,18 @@ cat "$OUT/bench.jsonl"
 # (what the kit kernel buys): which one moves the step time says what bounds it. Rows follow a {"variant": ...}
 # line in bench.jsonl.
 if [ ${#QUICK[@]} -eq 0 ]; then
-  # the stock kernel last: if it is as slow as its shader suggests, the time limit cuts that one only
-  for variant in SRKD_TFJS_FLAGS=WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false \
-      SRKD_TFJS_FLAGS=WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true SRKD_WEBGPU_KIT_KERNELS=off; do
-    say "benchmark variant: $variant"
-    echo "{\"variant\": \"$variant\"}" >> "$OUT/bench.jsonl"
-    env "$variant" node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch --cases dukd-paper --repeats 3 \
-      | tee -a "$OUT/bench.jsonl"
+  variant_row() {  # variant_row <VAR=value> <bench args...>: a {"variant"} line, then the rows
+    say "benchmark variant: $1"
+    echo "{\"variant\": \"$1\"}" >> "$OUT/bench.jsonl"
+    env "$1" node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${@:2}" | tee -a "$OUT/bench.jsonl"
+  }
+  for flags in WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true; do
+    variant_row "SRKD_TFJS_FLAGS=$flags" --cases dukd-paper --repeats 3
   done
+  # one DCKD iteration (SwinIR pair x4, batch 16, LR 48) with its VQGAN share, in a process of its own
+  variant_row SRKD_TFJS_FLAGS= --cases dckd-swinir --repeats 3
+  # the stock filter gradient last: if it is as slow as its shader suggests, the time limit cuts that one only
+  variant_row SRKD_WEBGPU_KIT_KERNELS=off --cases dukd-paper --repeats 3
 fi
 say "exit codes: kernel coverage $coverage, checks $checks, verdicts $tests, quick run $quick, bench $bench"
 [ $coverage -eq 0 ] && [ $checks -eq 0 ] && [ $tests -eq 0 ] && [ $quick -eq 0 ] && [ $bench -eq 0 ]

@@ -24,7 +24,7 @@ import { DCKD_VQGAN_CONFIG, type VqganConfig, type VqganEncoder, randomVqgan } f
 import type { ArchConfig } from '../models/types';
 import { ZOO } from '../models/zoo';
 import type { Scale } from '../types';
-import { countFlops } from './flop-count';
+import { countFlops, describeProfile, type StepProfile, stepProfile } from './flop-count';
 
 export type DckdBenchCase = { readonly teacher: ArchConfig; readonly student: ArchConfig; readonly scale: Scale; readonly batch: number; readonly sizeLr: number };
 
@@ -44,6 +44,8 @@ export interface DckdStepResult {
   readonly vqganGflop: number;
   readonly backend: string;
   readonly note: string;
+  /** Where an iteration's time goes (flop-count.ts StepProfile), from one more iteration under tf.profile. */
+  readonly profile: StepProfile;
 }
 
 function median(xs: readonly number[]): number {
@@ -61,8 +63,9 @@ export interface DckdStepOptions {
 }
 
 /**
- * Times `repeats` DCKD iterations and `repeats` VQGAN-only passes after a counted warm-up of each, on the
- * backend already initialised (the caller's initBackend).
+ * Times `repeats` DCKD iterations and `repeats` VQGAN-only passes after a counted warm-up of each, then one
+ * more iteration under tf.profile (where the time goes), on the backend already initialised (the caller's
+ * initBackend).
  */
 export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: DckdStepOptions = {}): Promise<DckdStepResult> {
   const log = opts.log ?? ((): void => undefined);
@@ -118,12 +121,15 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
     }
     const seconds = median(times);
     const vqSeconds = median(vqTimes);
+    const profile = stepProfile(await countFlops(async () => { await step(repeats + 1); return [] as tf.Tensor[]; }), seconds);
     return {
       secondsMedian: seconds, vqganSecondsMedian: vqSeconds, vqganShare: vqSeconds / seconds, gflopPerIteration: full.flops / 1e9, vqganGflop: vqCount.flops / 1e9,
       backend: backendInfo()?.name ?? tf.getBackend(),
       note: `dckd x${c.scale}, SwinIR-M teacher, SwinIR 60/4x6 student, batch ${c.batch}, LR ${c.sizeLr} px, N = ${cfg.negatives}; ` +
         `VQGAN ${file ? `from ${file}` : vqCfg === DCKD_VQGAN_CONFIG ? 'with random weights of the real checkpoint\'s sizes (timing only)' : `with random weights, ch ${vqCfg.ch} (not the real sizes)`}; ` +
-        `VQGAN passes ${(100 * vqSeconds / seconds).toFixed(0)} % of the step (${vqSeconds.toFixed(2)} of ${seconds.toFixed(2)} s), main thread`,
+        `VQGAN passes ${(100 * vqSeconds / seconds).toFixed(0)} % of the step (${vqSeconds.toFixed(2)} of ${seconds.toFixed(2)} s), main thread; ` +
+        describeProfile(profile),
+      profile,
     };
   } finally {
     adam.dispose();

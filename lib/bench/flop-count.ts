@@ -100,3 +100,38 @@ export async function countFlops<T extends tf.TensorContainer>(f: () => T | Prom
     .sort((a, b) => (b.seconds ?? 0) - (a.seconds ?? 0) || b.flops - a.flops);
   return { flops, byKernel, kernels, kernelSeconds: timed ? ms / 1000 : null, byName, result };
 }
+
+/**
+ * Where an iteration's time goes, from one iteration under tf.profile: kernels run, their own time summed
+ * (webgpu: GPU timestamps), and that time over the iteration's measured seconds. A busy fraction near 1 means
+ * the kernels themselves bound the step (then `top` says which); far below 1, the time between kernels does
+ * (dispatch and host overhead, uploads, readbacks). Null seconds where the backend measures no kernel time.
+ */
+export interface StepProfile {
+  readonly kernels: number;
+  readonly kernelSeconds: number | null;
+  readonly busyFraction: number | null;
+  /** The slowest kernel names (at most 6), with their effective TFLOP/s where they count FLOPs. */
+  readonly top: readonly (KernelTime & { readonly tflops: number | null })[];
+}
+
+/** The profile of a counted iteration whose steady-state time is `seconds`. */
+export function stepProfile(counted: FlopCount, seconds: number): StepProfile {
+  return {
+    kernels: counted.kernels,
+    kernelSeconds: counted.kernelSeconds,
+    busyFraction: counted.kernelSeconds === null ? null : counted.kernelSeconds / seconds,
+    top: counted.byName.slice(0, 6).map((k) => ({ ...k, tflops: k.seconds && k.flops > 0 ? k.flops / k.seconds / 1e12 : null })),
+  };
+}
+
+/**
+ * One line on where an iteration's time goes: kernels run, the share of the step they are busy, and the
+ * slowest three kernel names with their share of the kernel time (and TFLOP/s where they count FLOPs).
+ */
+export function describeProfile(p: StepProfile): string {
+  if (p.kernelSeconds === null || p.busyFraction === null) return `${p.kernels} kernels/iteration (no kernel times on this backend)`;
+  const total = p.kernelSeconds;
+  const top = p.top.slice(0, 3).map((k) => `${k.name} ${((100 * (k.seconds ?? 0)) / total).toFixed(0)} %${k.tflops === null ? '' : ` at ${k.tflops.toFixed(2)} TFLOP/s`}`);
+  return `${p.kernels} kernels/iteration busy ${(100 * p.busyFraction).toFixed(0)} % of the step (${top.join(', ')})`;
+}

@@ -18,6 +18,7 @@ import type { EdsrConfig } from '../models/types';
 import { DataParallelTrainer, type HostArray } from '../parallel/data-parallel';
 import type { Scale } from '../types';
 import { Rng } from '../util/rng';
+import { describeProfile } from './flop-count';
 import { type MethodStepResult, paperMethodCase, timeMethodStep } from './method-step';
 import { type DckdStepResult, dckdBenchCase, timeDckdStep } from './dckd-step';
 
@@ -315,17 +316,6 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
     });
   }
   return rows;
-}
-
-/**
- * One line on where a method iteration's time goes: kernels run, the share of the step they are busy, and the
- * slowest three kernel names with their share of the kernel time (and TFLOP/s where they count FLOPs).
- */
-export function describeProfile(p: MethodStepResult['profile']): string {
-  if (p.kernelSeconds === null || p.busyFraction === null) return `${p.kernels} kernels/iteration (no kernel times on this backend)`;
-  const total = p.kernelSeconds;
-  const top = p.top.slice(0, 3).map((k) => `${k.name} ${((100 * (k.seconds ?? 0)) / total).toFixed(0)} %${k.tflops === null ? '' : ` at ${k.tflops.toFixed(2)} TFLOP/s`}`);
-  return `${p.kernels} kernels/iteration busy ${(100 * p.busyFraction).toFixed(0)} % of the step (${top.join(', ')})`;
 }
 
 /** A plain-text table of bench rows. */

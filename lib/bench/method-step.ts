@@ -16,7 +16,7 @@ import type { ArchConfig } from '../models/types';
 import { createTask } from '../train/distill-task';
 import { InProcessEngine } from '../train/in-process-engine';
 import { Rng } from '../util/rng';
-import { countFlops, type KernelTime } from './flop-count';
+import { countFlops, type StepProfile, stepProfile } from './flop-count';
 
 export interface MethodStepResult {
   readonly secondsMedian: number;
@@ -34,19 +34,8 @@ export interface MethodStepResult {
   readonly totalSteps: number;
   readonly backend: string;
   readonly note: string;
-  /**
-   * Where an iteration's time goes, from one more iteration under tf.profile (flop-count.ts): kernels run, their
-   * own time summed (webgpu: GPU timestamps), and that time over secondsMedian. A busy fraction near 1 means the
-   * shaders themselves bound the step (then `top` says which); far below 1, the time between kernels does
-   * (dispatch and host overhead, uploads, readbacks). Null seconds where the backend measures no kernel time.
-   */
-  readonly profile: {
-    readonly kernels: number;
-    readonly kernelSeconds: number | null;
-    readonly busyFraction: number | null;
-    /** The slowest kernel names (at most 6), with their effective TFLOP/s where they count FLOPs. */
-    readonly top: readonly (KernelTime & { readonly tflops: number | null })[];
-  };
+  /** Where an iteration's time goes (flop-count.ts StepProfile), from one more iteration under tf.profile. */
+  readonly profile: StepProfile;
 }
 
 /** The DUKD paper preset at x4 (`quick`: the same method on the quick preset's small nets and patches). */
@@ -152,12 +141,7 @@ export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise
       totalSteps: cfg.totalSteps,
       backend: engine.backend,
       note: `${cfg.method.kind} x${cfg.scale}, ${cfg.teacher ? `teacher ${archLabel(cfg.teacher)}, ` : ''}student ${archLabel(cfg.student)}, batch ${cfg.data.batchSize}, LR ${cfg.data.patchSizeLr} px, in-process engine`,
-      profile: {
-        kernels: counted.kernels,
-        kernelSeconds: counted.kernelSeconds,
-        busyFraction: counted.kernelSeconds === null ? null : counted.kernelSeconds / seconds,
-        top: counted.byName.slice(0, 6).map((k) => ({ ...k, tflops: k.seconds && k.flops > 0 ? k.flops / k.seconds / 1e12 : null })),
-      },
+      profile: stepProfile(counted, seconds),
     };
   } finally {
     await engine.dispose();

@@ -29,5 +29,8 @@ describe('timeDckdStep', () => {
     expect(r.vqganGflop).toBeLessThan(r.gflopPerIteration);
     expect(r.note).toMatch(/VQGAN with random weights, ch 32 \(not the real sizes\); VQGAN passes \d+ % of the step/);
     expect(lines.filter((l) => /iteration \d\/2/.test(l))).toHaveLength(2);
+    expect(r.profile.kernels).toBeGreaterThan(100);
+    expect(r.profile.top.length).toBe(6);
+    expect(r.note).toMatch(/; \d+ kernels\/iteration busy \d+ % of the step/);
   });
 });
