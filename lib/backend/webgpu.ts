@@ -271,9 +271,13 @@ export function describeAdapterLine(a: WebgpuAdapter): string {
   const who = [a.vendor, a.architecture].filter(Boolean).join(' ');
   const api = a.api === 'vulkan' ? 'Vulkan' : 'OpenGL compatibility';
   const soft = a.software ? ', software: correctness only' : '';
+  return `${a.device || 'unnamed adapter'} (${[who, api, a.description].filter(Boolean).join(', ')}${soft}; ${describeAdapterLimits(a)})`;
+}
+
+/** The adapter's buffer limits, e.g. "max buffer 2 GiB, storage binding 128 MiB". */
+export function describeAdapterLimits(a: WebgpuAdapter): string {
   const bytes = (n: number): string => (n >= 2 ** 30 ? `${+(n / 2 ** 30).toFixed(1)} GiB` : `${+(n / 2 ** 20).toFixed(1)} MiB`);
-  return `${a.device || 'unnamed adapter'} (${[who, api, a.description].filter(Boolean).join(', ')}${soft}; ` +
-    `max buffer ${bytes(a.limits.maxBufferSize)}, storage binding ${bytes(a.limits.maxStorageBufferBindingSize)})`;
+  return `max buffer ${bytes(a.limits.maxBufferSize)}, storage binding ${bytes(a.limits.maxStorageBufferBindingSize)}`;
 }
 
 /** GPU buffers the tfjs-webgpu backend holds: in use by tensors, pooled for reuse, and bytes. */

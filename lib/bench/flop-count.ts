@@ -45,8 +45,6 @@ export function kernelFlops(name: string, inputShapes: readonly (readonly number
 
 export interface FlopCount {
   readonly flops: number;
-  /** FLOPs by kernel name (only kernels that count). */
-  readonly byKernel: Readonly<Record<string, number>>;
   /** Kernels executed (on webgpu each is at least one GPU dispatch). */
   readonly kernels: number;
   /**
@@ -73,7 +71,6 @@ export async function countFlops<T extends tf.TensorContainer>(f: () => T | Prom
     result = await f();
     return [] as tf.Tensor[]; // the result stays the caller's (tf.profile would dispose what it returns otherwise)
   });
-  const byKernel: Record<string, number> = {};
   const names = new Map<string, { calls: number; ms: number; flops: number }>();
   let flops = 0;
   let ms = 0;
@@ -90,15 +87,13 @@ export async function countFlops<T extends tf.TensorContainer>(f: () => T | Prom
     ms += t;
     const e = names.get(k.name) ?? { calls: 0, ms: 0, flops: 0 };
     names.set(k.name, { calls: e.calls + 1, ms: e.ms + t, flops: e.flops + n });
-    if (n === 0) continue;
     flops += n;
-    byKernel[k.name] = (byKernel[k.name] ?? 0) + n;
   }
   const timed = ms > 0;
   const byName = [...names.entries()]
     .map(([name, e]) => ({ name, calls: e.calls, seconds: timed ? e.ms / 1000 : null, flops: e.flops }))
     .sort((a, b) => (b.seconds ?? 0) - (a.seconds ?? 0) || b.flops - a.flops);
-  return { flops, byKernel, kernels, kernelSeconds: timed ? ms / 1000 : null, byName, result };
+  return { flops, kernels, kernelSeconds: timed ? ms / 1000 : null, byName, result };
 }
 
 /**

@@ -288,7 +288,7 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
   for (const name of methodCases) {
     if (name === 'dckd-swinir') {
       const c = dckdBenchCase(quick);
-      log(`bench: ${name}: one DCKD iteration, SwinIR pair x${c.scale}, batch ${c.batch}, ${c.sizeLr} px LR${quick ? ' (quick)' : ''}, ${repeats} timed + 1 counted warm-up`);
+      log(`bench: ${name}: one DCKD iteration, SwinIR pair x${c.scale}, batch ${c.batch}, ${c.sizeLr} px LR${quick ? ' (quick)' : ''}, 1 warm-up, ${repeats} timed, 1 profiled (work and kernel times)`);
       if (!backendInfo()) await initBackend(process.env.SRKD_WASM_THREADS ? { announce: false } : { threads: workers, announce: false });
       const d = await timeDckdStep(c, repeats, { log });
       const info = backendInfo();

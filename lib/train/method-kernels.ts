@@ -15,13 +15,13 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { assertKernelsRegistered, missingKernels, recordKernels, tinyArch } from '../backend/kernel-check';
+import { trainPreset } from '../config/presets';
 import { assertTrainConfig } from '../config/resolve';
 import type { TrainConfig } from '../config/train';
 import { buildMethod, METHOD_KINDS, type MethodConfig, type MethodKind, methodForRun, methodSpec } from '../distill/methods';
 import { ARCH_NAMES, type ArchName } from '../models/archs/index';
 import { ZOO } from '../models/zoo';
 import type { Scale } from '../types';
-import { trainPreset } from '../config/presets';
 import { Replica, readTerms } from '../parallel/replica';
 import { Rng } from '../util/rng';
 import { createTask } from './distill-task';

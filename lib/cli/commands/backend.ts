@@ -4,15 +4,12 @@
  * has every kernel each method needs on each backbone (lib/train/method-kernels.ts kernelCoverage).
  */
 import { BACKEND_NAMES, type BackendName, initBackend } from '../../backend/index';
+import { describeAdapterLimits } from '../../backend/webgpu';
 import { kernelCoverage } from '../../train/method-kernels';
 import { resolveEngine } from '../../train/step-engine';
 import { formatTable } from '../../viz/table';
 import type { Command } from '../command';
 import { numberArg, stringArg, UsageError } from '../command';
-
-function mib(bytes: number): string {
-  return bytes >= 2 ** 30 ? `${(bytes / 2 ** 30).toFixed(bytes % 2 ** 30 ? 1 : 0)} GiB` : `${(bytes / 2 ** 20).toFixed(0)} MiB`;
-}
 
 export const backendCommand: Command = {
   name: 'backend',
@@ -34,7 +31,7 @@ export const backendCommand: Command = {
     }
     const scale = numberArg(args, 'scale', 4);
     if (scale !== 2 && scale !== 3 && scale !== 4) throw new UsageError(`--scale must be 2, 3 or 4 (got ${scale})`);
-      const info = await initBackend({ backend: forced ? (forced as BackendName) : undefined, announce: false });
+    const info = await initBackend({ backend: forced ? (forced as BackendName) : undefined, announce: false });
     const engine = resolveEngine('auto', info.name);
     const coverage = args.values.check ? await kernelCoverage(scale) : null;
     const missing = coverage?.filter((r) => r.missing.length > 0) ?? [];
@@ -51,7 +48,7 @@ export const backendCommand: Command = {
         { key: 'vendor', value: [a.vendor, a.architecture].filter(Boolean).join(' ') || '-' },
         { key: 'api', value: `${a.api === 'vulkan' ? 'Vulkan' : 'OpenGL'}, WebGPU ${a.featureLevel} level` },
         { key: 'driver', value: a.description || '-' },
-        { key: 'limits', value: `max buffer ${mib(a.limits.maxBufferSize)}, storage binding ${mib(a.limits.maxStorageBufferBindingSize)}` },
+        { key: 'limits', value: describeAdapterLimits(a) },
         { key: 'kit kernels', value: info.kitKernels.length ? `${info.kitKernels.join(', ')} (SRKD_WEBGPU_KIT_KERNELS=off: stock)` : 'none' },
       ] : [
         { key: 'threads', value: `${info.threads} per worker` },
