@@ -13,6 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../backend/index';
+import { gpuBufferCounts } from '../backend/webgpu';
 import { type DckdConfig, dckdDegradedInputs, dckdPreset } from '../distill/dckd';
 import { findFeatureWeights } from '../io/feature-weights';
 import { loadVqgan } from '../io/frozen-nets';
@@ -42,6 +43,8 @@ export interface DckdStepResult {
   /** Counted convolution + matmul work of one iteration, and of its VQGAN part (GFLOP). */
   readonly gflopPerIteration: number;
   readonly vqganGflop: number;
+  /** webgpu: the most GPU memory tfjs-webgpu's buffer pool held after an iteration (MiB); null elsewhere. */
+  readonly gpuMemoryMiB: number | null;
   readonly backend: string;
   readonly note: string;
   /** Where an iteration's time goes (flop-count.ts StepProfile), from one more iteration under tf.profile. */
@@ -110,6 +113,11 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
     log(`bench: dckd-swinir: warm-up done (${(vqCount.flops / 1e9).toFixed(0)} GFLOP in the VQGAN passes)`);
     const times: number[] = [];
     const vqTimes: number[] = [];
+    let gpuBytes = gpuBufferCounts()?.bytesAllocated ?? null;
+    const notePool = (): void => {
+      const b = gpuBufferCounts();
+      if (b && gpuBytes !== null) gpuBytes = Math.max(gpuBytes, b.bytesAllocated);
+    };
     for (let i = 1; i <= repeats; i++) {
       let t0 = performance.now();
       await step(i);
@@ -117,6 +125,7 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
       t0 = performance.now();
       await vqOnly();
       vqTimes.push((performance.now() - t0) / 1000);
+      notePool();
       log(`bench: dckd-swinir: iteration ${i}/${repeats}: ${times[i - 1].toFixed(2)} s, VQGAN part ${vqTimes[i - 1].toFixed(2)} s`);
     }
     const seconds = median(times);
@@ -124,11 +133,12 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
     const full = await countFlops(async () => { await step(repeats + 1); return [] as tf.Tensor[]; });
     const profile = stepProfile(full, seconds);
     return {
-      secondsMedian: seconds, vqganSecondsMedian: vqSeconds, vqganShare: vqSeconds / seconds, gflopPerIteration: full.flops / 1e9, vqganGflop: vqCount.flops / 1e9,
+      secondsMedian: seconds, vqganSecondsMedian: vqSeconds, gpuMemoryMiB: gpuBytes === null ? null : gpuBytes / 2 ** 20, vqganShare: vqSeconds / seconds, gflopPerIteration: full.flops / 1e9, vqganGflop: vqCount.flops / 1e9,
       backend: backendInfo()?.name ?? tf.getBackend(),
       note: `dckd x${c.scale}, SwinIR-M teacher, SwinIR 60/4x6 student, batch ${c.batch}, LR ${c.sizeLr} px, N = ${cfg.negatives}; ` +
         `VQGAN ${file ? `from ${file}` : vqCfg === DCKD_VQGAN_CONFIG ? 'with random weights of the real checkpoint\'s sizes (timing only)' : `with random weights, ch ${vqCfg.ch} (not the real sizes)`}; ` +
         `VQGAN passes ${(100 * vqSeconds / seconds).toFixed(0)} % of the step (${vqSeconds.toFixed(2)} of ${seconds.toFixed(2)} s), main thread; ` +
+        (gpuBytes === null ? '' : `GPU memory ${(gpuBytes / 2 ** 20).toFixed(0)} MiB; `) +
         describeProfile(profile),
       profile,
     };

@@ -18,7 +18,7 @@
  *   csdContrastiveLoss(vgg, { teacher, student, negatives }, weights?) → L_CL of that batch
  *   csdContrastiveLayers(vgg, { teacher, student, negatives }, weights?) → per VGG tap: d_i, e_i, the ratio
  *       d_i / (e_i + 1e-7) and w_i times it (the five `weighted` sum to csdContrastiveLoss)
- * The teacher output and the negatives are detached inside (lib/util/stop-gradient.ts): CSD detaches the teacher
+ * The teacher output and the negatives are detached inside (their VGG passes run off the tape, lib/util/without-tape.ts): CSD detaches the teacher
  * in L_CL while its own L1 term still trains the shared weights through it; gradients of L_CL reach only the
  * student's output.
  *
@@ -31,7 +31,7 @@ import * as tf from '@tensorflow/tfjs';
 import { torchUpsampleBicubic } from '../data/torch-interpolate';
 import { CSD_VGG_SLICE_ENDS, CSD_VGG_TAP_NAMES, type VggFeatures, vggInput } from '../models/features/vgg19';
 import type { Rng } from '../util/rng';
-import { stopGradient } from '../util/stop-gradient';
+import { withoutTape } from '../util/without-tape';
 import { type RatioLayer, type RatioSums, contrastiveRatio, contrastiveRatioSums, ratioLayers, readRatioSums } from './contrastive-ratio';
 
 /** `--vgg_weight` of CSD-code option.py. */
@@ -83,8 +83,8 @@ export function csdContrastiveSums(vgg: VggFeatures, inp: CsdContrastiveInputs):
   return tf.tidy(() => {
     const s = csdVggFeatures(vgg, inp.student);
     // Teacher and negatives are detached (CSD: teacher[i].detach() under --contrast_t_detach, neg_i.detach()).
-    const t = csdVggFeatures(vgg, stopGradient(teacher));
-    const n = csdVggFeatures(vgg, stopGradient(negatives));
+    const t = withoutTape(() => csdVggFeatures(vgg, teacher));
+    const n = withoutTape(() => csdVggFeatures(vgg, negatives));
     const perNegative = Array.from({ length: k }, (_, j) => n.map((f) => tf.slice(f, [j, 0, 0, 0], [1, -1, -1, -1]) as tf.Tensor4D));
     return contrastiveRatioSums(s, t, perNegative);
   });

@@ -18,7 +18,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { VqganEncoder } from '../models/features/vqgan-encoder';
-import { stopGradient } from '../util/stop-gradient';
+import { withoutTape } from '../util/without-tape';
 
 export type CodeCrossEntropyForm = 'eq9' | 'legacyDoubleSoftmax';
 
@@ -36,5 +36,5 @@ export function codeCrossEntropy(studentLogits: tf.Tensor2D, teacherProbs: tf.Te
 /** L_ce between S(x) (`student`, with gradient) and T(x) (`teacher`), images [B, H, W, 3] in [0, 1]. */
 export function dckdCodeLoss(vq: VqganEncoder, student: tf.Tensor4D, teacher: tf.Tensor4D, form: CodeCrossEntropyForm = 'eq9'): tf.Scalar {
   if (student.shape.join() !== teacher.shape.join()) throw new Error(`DCKD L_ce: student [${student.shape}] and teacher [${teacher.shape}] differ`);
-  return tf.tidy(() => codeCrossEntropy(vq.codeLogits(student), vq.codeDistribution(stopGradient(teacher)), form));
+  return tf.tidy(() => codeCrossEntropy(vq.codeLogits(student), withoutTape(() => vq.codeDistribution(teacher)), form));
 }

@@ -22,7 +22,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { DCKD_FEATURE_WEIGHTS, type VqganEncoder } from '../models/features/vqgan-encoder';
-import { stopGradient } from '../util/stop-gradient';
+import { withoutTape } from '../util/without-tape';
 import { type RatioSums, contrastiveRatio, contrastiveRatioSums } from './contrastive-ratio';
 
 export type DckdContrastiveInputs = {
@@ -50,7 +50,7 @@ export function dckdContrastiveSums(vq: FeatureMaps, inp: DckdContrastiveInputs)
   return tf.tidy(() => {
     const a = vq.features(anchor);
     // one pass per image set, each of the anchor's shape (see above: batch-dependent kernels)
-    const detached = (x: tf.Tensor4D): tf.Tensor4D[] => vq.features(stopGradient(x));
+    const detached = (x: tf.Tensor4D): tf.Tensor4D[] => withoutTape(() => vq.features(x));
     return contrastiveRatioSums(a, detached(positive), negatives.map(detached));
   });
 }

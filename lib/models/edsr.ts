@@ -8,6 +8,7 @@ import type { Rng } from '../util/rng';
 import { conv2dBias, conv2dBiasRelu, type ConvParams } from './layers/conv';
 import { addMean, subtractMean } from './layers/mean-shift';
 import { assembleNet, type TapRecorder } from './layers/assemble';
+import { blockScope } from './layers/block-scope';
 import type { ConvWeights } from './layers/param-builder';
 import { makeUpsample, upsample, type UpsampleStage } from './layers/upsample';
 import type { EdsrConfig, SRNet } from './types';
@@ -33,8 +34,11 @@ export function edsrForward(w: EdsrWeights, resScale: number, lr: tf.Tensor4D, t
   tap('head', s);
   let x = s;
   w.blocks.forEach((b, i) => {
-    const t = conv2dBias(conv2dBiasRelu(x, b.conv1), b.conv2);
-    x = tf.add<tf.Tensor4D>(x, resScale === 1 ? t : tf.mul(t, resScale));
+    const input = x;
+    x = blockScope(() => {
+      const t = conv2dBias(conv2dBiasRelu(input, b.conv1), b.conv2);
+      return tf.add<tf.Tensor4D>(input, resScale === 1 ? t : tf.mul(t, resScale));
+    });
     tap(`body.${i}`, x);
   });
   const r = tf.add<tf.Tensor4D>(conv2dBias(x, w.convAfterBody), s);

@@ -9,6 +9,7 @@ import { type ChannelAttentionWeights, channelAttention } from './layers/channel
 import { conv2dBias, conv2dBiasRelu } from './layers/conv';
 import { addMean, subtractMean } from './layers/mean-shift';
 import { assembleNet } from './layers/assemble';
+import { blockScope } from './layers/block-scope';
 import type { ConvWeights } from './layers/param-builder';
 import { makeUpsample, upsample } from './layers/upsample';
 import type { RcanConfig, SRNet } from './types';
@@ -55,8 +56,11 @@ export function buildRcan(cfg: RcanConfig, scale: Scale, rng: Rng): SRNet {
         groups.forEach((grp, g) => {
           let y = x;
           for (const b of grp.rcabs) {
-            const t = channelAttention(conv2dBias(conv2dBiasRelu(y, b.conv1), b.conv2), b.ca);
-            y = tf.add<tf.Tensor4D>(y, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
+            const input = y;
+            y = blockScope(() => {
+              const t = channelAttention(conv2dBias(conv2dBiasRelu(input, b.conv1), b.conv2), b.ca);
+              return tf.add<tf.Tensor4D>(input, cfg.resScale === 1 ? t : tf.mul(t, cfg.resScale));
+            });
           }
           x = tf.add<tf.Tensor4D>(conv2dBias(y, grp.conv), x);
           tap(`body.${g}`, x);

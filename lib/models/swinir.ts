@@ -20,6 +20,7 @@ import { layerNorm } from './layers/layer-norm';
 import { linear } from './layers/linear';
 import { addMean, subtractMean } from './layers/mean-shift';
 import { assembleNet } from './layers/assemble';
+import { blockScope } from './layers/block-scope';
 import type { ConvWeights, LinearWeights, NormWeights } from './layers/param-builder';
 import { pixelShuffle } from './layers/pixel-shuffle';
 import { cropTo, padAmount, reflectPadToMultiple } from './layers/reflect-pad';
@@ -160,7 +161,8 @@ export function buildSwinIR(cfg: SwinIRConfig, scale: Scale, rng: Rng): SRNet {
             const prob = ctx ? dropRates[block] : 0;
             const drop: BlockDrop = ctx && prob > 0
               ? { prob, attn: keepMask(ctx, call, block, 0, batch, prob), mlp: keepMask(ctx, call, block, 1, batch, prob) } : null;
-            y = swinLayer(y, layer, rstb.heads, ws, d % 2 === 1 ? shift : 0, relOneHot, mask, drop);
+            const input = y;
+            y = blockScope(() => swinLayer(input, layer, rstb.heads, ws, d % 2 === 1 ? shift : 0, relOneHot, mask, drop));
             block++;
           });
           x = tf.add<tf.Tensor4D>(conv2dBias(y, rstb.conv), x);

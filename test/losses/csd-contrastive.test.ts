@@ -69,6 +69,27 @@ describe('CSD contrastive loss', () => {
     tf.dispose([vs, vt, vn]);
   });
 
+  it('the teacher\'s and negatives\' VGG passes run off the tape: it records the student\'s convolutions only', () => {
+    const inp = inputs();
+    const s = tf.variable(inp.student) as tf.Variable<tf.Rank.R4>;
+    // Conv2D nodes on TF.js's gradient tape (engine internals: tests only) once f has run inside the gradient scope
+    const convsOnTape = (f: () => tf.Scalar): number => {
+      let n = 0;
+      const r = tf.variableGrads(() => {
+        const l = f();
+        const tape = (tf.engine() as unknown as { state: { activeTape: { kernelName: string }[] } }).state.activeTape;
+        n = tape.filter((node) => node.kernelName === 'Conv2D').length;
+        return l;
+      }, [s]);
+      tf.dispose([r.value, r.grads]);
+      return n;
+    };
+    const studentPass = convsOnTape(() => tf.addN(csdVggFeatures(vgg, s).map((x) => tf.sum(x))) as tf.Scalar);
+    expect(studentPass).toBeGreaterThan(0);
+    expect(convsOnTape(() => csdContrastiveLoss(vgg, { ...inp, student: s }))).toBe(studentPass); // recorded: 3x
+    tf.dispose([inp, s]);
+  });
+
   it('two shares with the whole batch\'s negatives combine to the full-batch value', async () => {
     const { teacher, student, negatives } = inputs();
     const half = (t: tf.Tensor4D, i: number) => tf.slice(t, [2 * i, 0, 0, 0], [2, -1, -1, -1]) as tf.Tensor4D;
