@@ -237,7 +237,7 @@ export function registerWebgpuBackend(probe: AdapterFound): WebgpuAdapter {
     void device.lost.then((info) => {
       if (info.reason !== 'destroyed') process.stderr.write(`srkd: WebGPU device lost (${info.reason}): ${info.message}\n`);
     });
-    return withClearReadSyncError(new WebGPUBackend(device, dawnAdapter.info));
+    return withSubmitsWhileProfiling(withClearReadSyncError(new WebGPUBackend(device, dawnAdapter.info)));
   }, 0 /* never picked implicitly: the kit always calls setBackend */);
   registeredAdapter = probe.adapter;
   return registeredAdapter;
@@ -263,6 +263,28 @@ function withClearReadSyncError(backend: tf.KernelBackend): tf.KernelBackend {
       throw e;
     }
   };
+  return backend;
+}
+
+/**
+ * Under tf.profile tfjs-webgpu 4.22 submits its command queue from getQueryTime, once per kernel, and frees a
+ * disposed tensor's buffer only at a submit. Without the 'timestamp-query' feature (the software GL adapter,
+ * some drivers) getQueryTime returns 0 without submitting, so nothing is submitted until the profiled code
+ * reads a result and no buffer is reused meanwhile: the pool grows by every byte the code allocates (a quick
+ * DCKD bench iteration passed 16 GB of host memory on the software adapter, against 7.4 GiB unprofiled). Here
+ * that case submits as the timed case does; kernel times stay 0, as tfjs reports them there.
+ */
+function withSubmitsWhileProfiling(backend: tf.KernelBackend): tf.KernelBackend {
+  const b = backend as unknown as { supportTimestampQuery: boolean; getQueryTime(): Promise<number>; submitQueue(): void };
+  if (typeof b.supportTimestampQuery !== 'boolean' || typeof b.getQueryTime !== 'function' || typeof b.submitQueue !== 'function') {
+    throw new Error('tfjs-backend-webgpu changed: supportTimestampQuery/getQueryTime/submitQueue not found (lib/backend/webgpu.ts withSubmitsWhileProfiling)');
+  }
+  if (!b.supportTimestampQuery) {
+    b.getQueryTime = () => {
+      b.submitQueue();
+      return Promise.resolve(0);
+    };
+  }
   return backend;
 }
 

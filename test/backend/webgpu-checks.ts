@@ -22,6 +22,8 @@ export type BackendResult = {
   gpuSteps: StepTrace;
   cpuSteps: StepTrace;
   readSyncError: string;
+  /** Bytes the GPU buffer pool grew by over 40 short-lived [256, 256] tensors, unprofiled and under tf.profile. */
+  profiledPool: { plain: number; profiled: number; tensorBytes: number };
   eval: { psnrGpu: number[]; psnrCpu: number[]; tiledMaxAbsDiff: number; tensorsBefore: number; tensorsAfter: number; pngDiff: { values: number; differing: number; max: number } };
   seconds: Record<string, number>;
 };
@@ -95,6 +97,14 @@ const checks: Check<BackendResult>[] = [
       assert.ok(e.pngDiff.max <= 1, `PNG max diff ${e.pngDiff.max}`); // at most a rounding tie flipped
       assert.ok(e.pngDiff.differing < e.pngDiff.values * 1e-3, `PNG values differing ${e.pngDiff.differing}`);
       assert.equal(e.tensorsAfter, e.tensorsBefore);
+    },
+  },
+  {
+    name: 'under tf.profile disposed tensors\' GPU buffers are reused as without it (also on adapters without timestamp queries)',
+    check: (r) => {
+      const { plain, profiled, tensorBytes } = r.profiledPool;
+      // measured on the software adapter without the kit's fix: 40 tensors' worth (every buffer held to the end)
+      assert.ok(profiled <= plain + 4 * tensorBytes, `the pool grew by ${profiled} bytes profiled, ${plain} unprofiled (one tensor: ${tensorBytes})`);
     },
   },
   {

@@ -173,6 +173,22 @@ async function main(): Promise<void> {
   await tf.setBackend('webgpu');
   lap('train');
 
+  // the same 40 short-lived tensors, unprofiled and under tf.profile: what the buffer pool grows by each time
+  const poolGrowth = async (profiled: boolean): Promise<number> => {
+    const x = tf.randomNormal([256, 256], 0, 1, 'float32', 7);
+    await x.data();
+    const before = gpuBufferCounts()?.bytesAllocated ?? 0;
+    const run = async (): Promise<tf.Tensor[]> => {
+      for (let i = 0; i < 40; i++) tf.dispose(tf.tidy(() => tf.add(tf.mul(x, i), 1)));
+      await x.data();
+      return [];
+    };
+    if (profiled) await tf.profile(run); else await run();
+    x.dispose();
+    return (gpuBufferCounts()?.bytesAllocated ?? 0) - before;
+  };
+  const profiledPool = { plain: await poolGrowth(false), profiled: await poolGrowth(true), tensorBytes: 256 * 256 * 4 };
+
   let readSyncError = '';
   const big = tf.matMul(tf.randomNormal([64, 64]), tf.randomNormal([64, 64]));
   try {
@@ -198,7 +214,7 @@ async function main(): Promise<void> {
   lap('eval');
 
   process.stdout.write(`${JSON.stringify({
-    backend: info.name, adapter: info.adapter, kitKernels: info.kitKernels, filterGrads, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, readSyncError,
+    backend: info.name, adapter: info.adapter, kitKernels: info.kitKernels, filterGrads, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, readSyncError, profiledPool,
     eval: {
       psnrGpu: gpuEval.psnr, psnrCpu: cpuEval.psnr, tiledMaxAbsDiff: maxAbsDiff(gpuEval.tiled, cpuEval.tiled),
       tensorsBefore: gpuEval.tensorsBefore, tensorsAfter: gpuEval.tensorsAfter, pngDiff,
