@@ -122,8 +122,8 @@ SRKD_BACKEND=webgpu node bin/srkd.js train --config "$RUNS/quick-dukd.json" --en
 quick=$?
 tail -n 2 "$OUT/train.jsonl"
 say "benchmark on webgpu"
-# bench prints its rows when every case is done: the DCKD case runs on its own at the very end, so that if it
-# runs out of memory (on the software adapter its quick form grew past 24 GB) the other rows are kept
+# bench prints its rows when every case is done: the DCKD case (the largest memory) runs on its own near the end,
+# so that if it runs out of memory the other rows are kept
 CASES=(--cases edsr-train,student16-train,edsr-infer,dukd-paper)
 [ ${#QUICK[@]} -gt 0 ] && CASES=()
 node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${CASES[@]}" "${QUICK[@]}" > "$OUT/bench.jsonl"
