@@ -318,3 +318,15 @@ export function gpuBufferCounts(): GpuBufferCounts | null {
   }).bufferManager;
   return { used: bm.numUsedBuffers, free: bm.numFreeBuffers, bytesUsed: bm.numBytesUsed, bytesAllocated: bm.numBytesAllocated };
 }
+
+/** The most GPU memory the buffer pool has held at the samples taken (MiB); `mib()` is null off webgpu. */
+export function gpuPoolPeak(): { sample(): void; mib(): number | null } {
+  let bytes = gpuBufferCounts()?.bytesAllocated ?? null;
+  return {
+    sample(): void {
+      const b = gpuBufferCounts();
+      if (b && bytes !== null) bytes = Math.max(bytes, b.bytesAllocated);
+    },
+    mib: () => (bytes === null ? null : bytes / 2 ** 20),
+  };
+}

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../backend/index';
-import { gpuBufferCounts } from '../backend/webgpu';
+import { gpuPoolPeak } from '../backend/webgpu';
 import { type DckdConfig, dckdDegradedInputs, dckdPreset } from '../distill/dckd';
 import { findFeatureWeights } from '../io/feature-weights';
 import { loadVqgan } from '../io/frozen-nets';
@@ -113,11 +113,7 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
     log(`bench: dckd-swinir: warm-up done (${(vqCount.flops / 1e9).toFixed(0)} GFLOP in the VQGAN passes)`);
     const times: number[] = [];
     const vqTimes: number[] = [];
-    let gpuBytes = gpuBufferCounts()?.bytesAllocated ?? null;
-    const notePool = (): void => {
-      const b = gpuBufferCounts();
-      if (b && gpuBytes !== null) gpuBytes = Math.max(gpuBytes, b.bytesAllocated);
-    };
+    const pool = gpuPoolPeak();
     for (let i = 1; i <= repeats; i++) {
       let t0 = performance.now();
       await step(i);
@@ -125,20 +121,21 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
       t0 = performance.now();
       await vqOnly();
       vqTimes.push((performance.now() - t0) / 1000);
-      notePool();
+      pool.sample();
       log(`bench: dckd-swinir: iteration ${i}/${repeats}: ${times[i - 1].toFixed(2)} s, VQGAN part ${vqTimes[i - 1].toFixed(2)} s`);
     }
     const seconds = median(times);
     const vqSeconds = median(vqTimes);
     const full = await countFlops(async () => { await step(repeats + 1); return [] as tf.Tensor[]; });
     const profile = stepProfile(full, seconds);
+    const gpuMiB = pool.mib();
     return {
-      secondsMedian: seconds, vqganSecondsMedian: vqSeconds, gpuMemoryMiB: gpuBytes === null ? null : gpuBytes / 2 ** 20, vqganShare: vqSeconds / seconds, gflopPerIteration: full.flops / 1e9, vqganGflop: vqCount.flops / 1e9,
+      secondsMedian: seconds, vqganSecondsMedian: vqSeconds, gpuMemoryMiB: gpuMiB, vqganShare: vqSeconds / seconds, gflopPerIteration: full.flops / 1e9, vqganGflop: vqCount.flops / 1e9,
       backend: backendInfo()?.name ?? tf.getBackend(),
       note: `dckd x${c.scale}, SwinIR-M teacher, SwinIR 60/4x6 student, batch ${c.batch}, LR ${c.sizeLr} px, N = ${cfg.negatives}; ` +
         `VQGAN ${file ? `from ${file}` : vqCfg === DCKD_VQGAN_CONFIG ? 'with random weights of the real checkpoint\'s sizes (timing only)' : `with random weights, ch ${vqCfg.ch} (not the real sizes)`}; ` +
         `VQGAN passes ${(100 * vqSeconds / seconds).toFixed(0)} % of the step (${vqSeconds.toFixed(2)} of ${seconds.toFixed(2)} s), main thread; ` +
-        (gpuBytes === null ? '' : `GPU memory ${(gpuBytes / 2 ** 20).toFixed(0)} MiB; `) +
+        (gpuMiB === null ? '' : `GPU memory ${gpuMiB.toFixed(0)} MiB; `) +
         describeProfile(profile),
       profile,
     };

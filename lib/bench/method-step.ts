@@ -8,7 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../backend/index';
-import { gpuBufferCounts, type WebgpuAdapter } from '../backend/webgpu';
+import { gpuPoolPeak, type WebgpuAdapter } from '../backend/webgpu';
 import { trainPreset } from '../config/presets';
 import type { TrainConfig } from '../config/train';
 import { buildMethod } from '../distill/methods';
@@ -113,14 +113,13 @@ export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise
     const batch = randomBatch(cfg, new Rng(1));
     const opts = (step: number) => ({ learningRate: cfg.optim.learningRate, context: { step, seed: cfg.seed, batchSizeTotal: cfg.data.batchSize }, groups });
     await (await engine.step(batch, opts(0))).readTerms();
-    let gpuBytes = gpuBufferCounts()?.bytesAllocated ?? null;
+    const pool = gpuPoolPeak();
     const times: number[] = [];
     for (let i = 1; i <= repeats; i++) {
       const t0 = performance.now();
       await (await engine.step(batch, opts(i))).readTerms();
       times.push((performance.now() - t0) / 1000);
-      const b = gpuBufferCounts();
-      if (b && gpuBytes !== null) gpuBytes = Math.max(gpuBytes, b.bytesAllocated);
+      pool.sample();
     }
     const seconds = median(times);
     const counted = await countFlops(async () => {
@@ -136,7 +135,7 @@ export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise
       tflops,
       peakTflops: peak,
       fractionOfPeak: peak === null ? null : tflops / peak,
-      gpuMemoryMiB: gpuBytes === null ? null : gpuBytes / 2 ** 20,
+      gpuMemoryMiB: pool.mib(),
       projectedHours: (seconds * cfg.totalSteps) / 3600,
       totalSteps: cfg.totalSteps,
       backend: engine.backend,

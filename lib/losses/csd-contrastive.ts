@@ -18,9 +18,9 @@
  *   csdContrastiveLoss(vgg, { teacher, student, negatives }, weights?) → L_CL of that batch
  *   csdContrastiveLayers(vgg, { teacher, student, negatives }, weights?) → per VGG tap: d_i, e_i, the ratio
  *       d_i / (e_i + 1e-7) and w_i times it (the five `weighted` sum to csdContrastiveLoss)
- * The teacher output and the negatives are detached inside (their VGG passes run off the tape, lib/util/without-tape.ts): CSD detaches the teacher
- * in L_CL while its own L1 term still trains the shared weights through it; gradients of L_CL reach only the
- * student's output.
+ * The teacher output and the negatives are detached inside (their VGG passes run off the gradient tape,
+ * lib/util/without-tape.ts): CSD detaches the teacher in L_CL while its own L1 term still trains the shared
+ * weights through it; gradients of L_CL reach only the student's output.
  *
  * Data parallelism: D_i and E_i are batch means and the negatives come from the whole batch, so a share computes
  * its sums with the full batch's K negatives (gather the first K LR patches from wherever they live), and the

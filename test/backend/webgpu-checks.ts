@@ -103,7 +103,7 @@ const checks: Check<BackendResult>[] = [
     name: 'under tf.profile disposed tensors\' GPU buffers are reused as without it (also on adapters without timestamp queries)',
     check: (r) => {
       const { plain, profiled, tensorBytes } = r.profiledPool;
-      // measured on the software adapter without the kit's fix: 40 tensors' worth (every buffer held to the end)
+      // measured on the software adapter without the kit's fix: 16.8 MB profiled vs 4.7 MB (every buffer held to the end)
       assert.ok(profiled <= plain + 4 * tensorBytes, `the pool grew by ${profiled} bytes profiled, ${plain} unprofiled (one tensor: ${tensorBytes})`);
     },
   },
