@@ -17,7 +17,7 @@
 #                     asserted by scripts/gpu-verdicts.ts: the same checks without vitest, which .gpu leaves out
 #      train.jsonl    a 200-step quick-preset DUKD run on webgpu (srkd train --json progress, steps/s)
 #      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case; DCKD last), then the
-#                     paper-scale case under four variants (three tfjs-webgpu flags, the stock filter gradient)
+#                     paper-scale case under four variants (three tfjs-webgpu flags, stock kernels instead of the kit's)
 #      log.txt        everything printed
 # The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
 # (a rehearsal on Mesa's software adapter that installs nothing; with --quick the bench runs two small cases).
@@ -131,8 +131,8 @@ bench=$?
 cat "$OUT/bench.jsonl"
 # The paper-scale case again under four variants: fewer queue submits (dispatches per submit, default 15),
 # tfjs-webgpu's tiled input-gradient shader instead of its default naive one (both pass every webgpu check),
-# im2col as its own shader, and the stock tfjs-webgpu Conv2DBackpropFilter instead of the kit's split-K one
-# (what the kit kernel buys): which one moves the step time says what bounds it. Rows follow a {"variant": ...}
+# im2col as its own shader, and tfjs-webgpu's stock kernels and ops instead of the kit's (its split-K
+# Conv2DBackpropFilter and its one-kernel Adam and EMA updates: what the kit kernels buy): which one moves the step time says what bounds it. Rows follow a {"variant": ...}
 # line in bench.jsonl.
 if [ ${#QUICK[@]} -eq 0 ]; then
   variant_row() {  # variant_row <VAR=value> <bench args...>: a {"variant"} line, then the rows
@@ -145,7 +145,7 @@ if [ ${#QUICK[@]} -eq 0 ]; then
   done
   # one DCKD iteration (SwinIR pair x4, batch 16, LR 48) with its VQGAN share, in a process of its own
   variant_row SRKD_TFJS_FLAGS= --cases dckd-swinir --repeats 3
-  # the stock filter gradient last: if it is as slow as its shader suggests, the time limit cuts that one only
+  # stock kernels last: if the stock filter gradient is as slow as its shader suggests, the time limit cuts that one only
   variant_row SRKD_WEBGPU_KIT_KERNELS=off --cases dukd-paper --repeats 3
 fi
 say "exit codes: kernel coverage $coverage, checks $checks, verdicts $tests, quick run $quick, bench $bench"

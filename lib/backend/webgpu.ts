@@ -237,7 +237,7 @@ export function registerWebgpuBackend(probe: AdapterFound): WebgpuAdapter {
     void device.lost.then((info) => {
       if (info.reason !== 'destroyed') process.stderr.write(`srkd: WebGPU device lost (${info.reason}): ${info.message}\n`);
     });
-    return withSubmitsWhileProfiling(withClearReadSyncError(new WebGPUBackend(device, dawnAdapter.info)));
+    return withDispatchCount(withSubmitsWhileProfiling(withClearReadSyncError(new WebGPUBackend(device, dawnAdapter.info))));
   }, 0 /* never picked implicitly: the kit always calls setBackend */);
   registeredAdapter = probe.adapter;
   return registeredAdapter;
@@ -286,6 +286,31 @@ function withSubmitsWhileProfiling(backend: tf.KernelBackend): tf.KernelBackend 
     };
   }
   return backend;
+}
+
+let dispatches = 0;
+
+/**
+ * Counts the compute dispatches the backend records (one per shader run: tfjs-webgpu's recordAndSubmit).
+ * Kernels that only relabel a buffer (Identity, Reshape, a Cast to the same type) dispatch nothing, so this,
+ * not tf.profile's kernel count, is what each step pays a dispatch's fixed cost for.
+ */
+function withDispatchCount(backend: tf.KernelBackend): tf.KernelBackend {
+  const b = backend as unknown as { recordAndSubmit(...args: unknown[]): void };
+  if (typeof b.recordAndSubmit !== 'function') {
+    throw new Error('tfjs-backend-webgpu changed: recordAndSubmit not found (lib/backend/webgpu.ts withDispatchCount)');
+  }
+  const stock = b.recordAndSubmit.bind(backend);
+  b.recordAndSubmit = (...args: unknown[]) => {
+    dispatches++;
+    stock(...args);
+  };
+  return backend;
+}
+
+/** Compute dispatches recorded by the webgpu backend so far in this process; null on another backend. */
+export function gpuDispatchCount(): number | null {
+  return tf.getBackend() === 'webgpu' ? dispatches : null;
 }
 
 /** One line naming the adapter, e.g. "NVIDIA H100 (nvidia ampere, Vulkan, NVIDIA: 550.54)". */

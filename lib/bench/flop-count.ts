@@ -7,6 +7,7 @@
  * without a per-method model of its work.
  */
 import * as tf from '@tensorflow/tfjs';
+import { gpuDispatchCount } from '../backend/webgpu';
 
 function size(shape: readonly number[] | undefined): number {
   return shape ? shape.reduce((a, d) => a * d, 1) : 0;
@@ -45,8 +46,10 @@ export function kernelFlops(name: string, inputShapes: readonly (readonly number
 
 export interface FlopCount {
   readonly flops: number;
-  /** Kernels executed (on webgpu each is at least one GPU dispatch). */
+  /** Kernels executed (tf.profile's registered kernels, also those that only relabel a buffer). */
   readonly kernels: number;
+  /** webgpu: the shader runs (compute dispatches) these kernels recorded; null on other backends. */
+  readonly dispatches: number | null;
   /**
    * The kernels' own time summed, seconds: on webgpu the GPU's timestamp queries (tf.profile gives each kernel
    * its own compute pass), on cpu/wasm the wall time of each kernel call. Null where the backend measures none
@@ -67,6 +70,7 @@ export interface KernelTime {
 /** Runs `f` once under tf.profile and counts its FLOPs and kernel time; returns f's result too (the caller disposes it). */
 export async function countFlops<T extends tf.TensorContainer>(f: () => T | Promise<T>): Promise<FlopCount & { readonly result: T }> {
   let result!: T;
+  const dispatchesBefore = gpuDispatchCount();
   const info = await tf.profile(async () => {
     result = await f();
     return [] as tf.Tensor[]; // the result stays the caller's (tf.profile would dispose what it returns otherwise)
@@ -93,7 +97,9 @@ export async function countFlops<T extends tf.TensorContainer>(f: () => T | Prom
   const byName = [...names.entries()]
     .map(([name, e]) => ({ name, calls: e.calls, seconds: timed ? e.ms / 1000 : null, flops: e.flops }))
     .sort((a, b) => (b.seconds ?? 0) - (a.seconds ?? 0) || b.flops - a.flops);
-  return { flops, kernels, kernelSeconds: timed ? ms / 1000 : null, byName, result };
+  const dispatchesAfter = gpuDispatchCount();
+  const dispatches = dispatchesBefore === null || dispatchesAfter === null ? null : dispatchesAfter - dispatchesBefore;
+  return { flops, kernels, dispatches, kernelSeconds: timed ? ms / 1000 : null, byName, result };
 }
 
 /**
@@ -104,6 +110,8 @@ export async function countFlops<T extends tf.TensorContainer>(f: () => T | Prom
  */
 export interface StepProfile {
   readonly kernels: number;
+  /** webgpu: compute dispatches per iteration (flop-count's FlopCount.dispatches); null elsewhere. */
+  readonly dispatches: number | null;
   readonly kernelSeconds: number | null;
   readonly busyFraction: number | null;
   /** The slowest kernel names (at most 6), with their effective TFLOP/s where they count FLOPs. */
@@ -114,6 +122,7 @@ export interface StepProfile {
 export function stepProfile(counted: FlopCount, seconds: number): StepProfile {
   return {
     kernels: counted.kernels,
+    dispatches: counted.dispatches,
     kernelSeconds: counted.kernelSeconds,
     busyFraction: counted.kernelSeconds === null ? null : counted.kernelSeconds / seconds,
     top: counted.byName.slice(0, 6).map((k) => ({ ...k, tflops: k.seconds && k.flops > 0 ? k.flops / k.seconds / 1e12 : null })),
@@ -125,8 +134,9 @@ export function stepProfile(counted: FlopCount, seconds: number): StepProfile {
  * slowest three kernel names with their share of the kernel time (and TFLOP/s where they count FLOPs).
  */
 export function describeProfile(p: StepProfile): string {
-  if (p.kernelSeconds === null || p.busyFraction === null) return `${p.kernels} kernels/iteration (no kernel times on this backend)`;
+  const kernels = `${p.kernels} kernels/iteration${p.dispatches === null ? '' : ` (${p.dispatches} GPU dispatches)`}`;
+  if (p.kernelSeconds === null || p.busyFraction === null) return `${kernels} (no kernel times on this backend)`;
   const total = p.kernelSeconds;
   const top = p.top.slice(0, 3).map((k) => `${k.name} ${((100 * (k.seconds ?? 0)) / total).toFixed(0)} %${k.tflops === null ? '' : ` at ${k.tflops.toFixed(2)} TFLOP/s`}`);
-  return `${p.kernels} kernels/iteration busy ${(100 * p.busyFraction).toFixed(0)} % of the step (${top.join(', ')})`;
+  return `${kernels} busy ${(100 * p.busyFraction).toFixed(0)} % of the step (${top.join(', ')})`;
 }

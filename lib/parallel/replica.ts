@@ -17,6 +17,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NonFiniteGradientError, NonFiniteLossError } from '../train/errors';
 import { flatSize, weightChecksum } from './flat';
+import { emaUpdate, KitAdamOptimizer } from './weight-updates';
 import type { GradReply, HostArray, OptimizerSpec, OptimizerState, StepCall, VariableInfo } from './protocol';
 import type { BatchTotals, TaskConfig, TrainTask } from './task';
 
@@ -27,7 +28,7 @@ type Ema = { readonly decay: number; readonly vars: tf.Variable[] };
 
 function makeOptimizer(spec: OptimizerSpec): tf.Optimizer {
   switch (spec.kind) {
-    case 'adam': return tf.train.adam(0, spec.beta1, spec.beta2, spec.epsilon);
+    case 'adam': return new KitAdamOptimizer(0, spec.beta1, spec.beta2, spec.epsilon);
     case 'sgd': return tf.train.sgd(0);
     default: throw new Error(`unknown optimizer kind '${(spec as { kind: string }).kind}'`);
   }
@@ -197,8 +198,7 @@ export class Replica {
       this.release();
       const ema = this.ema;
       if (ema) {
-        // θ_ema <- d·θ_ema + (1 - d)·θ (BasicSR's model_ema, decay 0.999 in DUKD's configs)
-        this.task.variables.forEach((v, i) => tf.tidy(() => ema.vars[i].assign(tf.add(tf.mul(ema.vars[i], ema.decay), tf.mul(v, 1 - ema.decay)))));
+        this.task.variables.forEach((v, i) => emaUpdate(ema.vars[i], v, ema.decay)); // BasicSR's model_ema
       }
       this.task.afterStep?.(endStep.context, ema ? ema.vars : null);
     }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import type { KernelCheckRow } from '../../lib/backend/gradient-check';
 import type { WebgpuAdapter } from '../../lib/backend/webgpu';
 import { runJsonChild, type Check, type WebgpuSuite } from '../webgpu-suite';
+import type { UpdateTrace } from './webgpu-child';
 
 type StepTrace = { losses: number[]; numTensors: number[]; gpuBuffersUsed: number[]; gpuBytesAllocated: number[] };
 export type BackendResult = {
@@ -21,6 +22,10 @@ export type BackendResult = {
   featureRows: KernelCheckRow[];
   gpuSteps: StepTrace;
   cpuSteps: StepTrace;
+  gpuUpdates: UpdateTrace;
+  cpuUpdates: UpdateTrace;
+  /** GPU dispatches counted for tf.mul(tf.add(x, 1), 2), a reshape and a clone. */
+  dispatchProbe: { addMul: number; reshape: number; clone: number };
   readSyncError: string;
   /** Bytes the GPU buffer pool grew by over 40 short-lived [256, 256] tensors, unprofiled and under tf.profile. */
   profiledPool: { plain: number; profiled: number; tensorBytes: number };
@@ -54,7 +59,7 @@ const checks: Check<BackendResult>[] = [
   {
     name: "the kit's split-K Conv2DBackpropFilter replaces the stock one and equals the cpu backend's (tiles, strides, padding, 1x1, ragged chunks)",
     check: (r) => {
-      assert.deepEqual(r.kitKernels, ['Conv2DBackpropFilter']);
+      assert.deepEqual(r.kitKernels, ['Conv2DBackpropFilter', 'SrkdAdamMoment', 'SrkdAdamValue', 'SrkdEmaUpdate']);
       assert.equal(r.filterGrads.length, 5);
       // float32 sums of up to ~2000 products in another order: a few 1e-7 of the largest value
       for (const g of r.filterGrads) assert.ok(g.relErr < 1e-5, `${g.shape}: max |diff| / max |cpu| = ${g.relErr}`);
@@ -86,6 +91,38 @@ const checks: Check<BackendResult>[] = [
       // Step 1 fills tfjs's buffer pool (Adam slots appear with the first update); later steps only reuse it.
       assert.equal(new Set(g.gpuBytesAllocated.slice(1)).size, 1, `GPU bytes allocated ${g.gpuBytesAllocated}`);
     },
+  },
+  {
+    name: "the trainer's Adam and EMA updates run as 4 kernels per variable (tfjs: 17) and equal the cpu backend's stock ops",
+    check: (r) => {
+      const { gpuUpdates: g, cpuUpdates: c } = r;
+      assert.equal(g.fused, true);
+      assert.equal(c.fused, false);
+      // 4 variables: moments, value and EMA per variable, plus the two β-power updates; tfjs: 14 + 3 per
+      // variable (Adam's ops, the EMA's mul, mul, add), plus 1 - β^t and the β-power updates
+      assert.equal(g.kernels, 4 * 4 + 2);
+      assert.equal(g.dispatches, g.kernels); // each of them runs a shader
+      assert.equal(c.dispatches, null);
+      assert.deepEqual(g.kernelNames, ['Multiply', 'SrkdAdamMoment', 'SrkdAdamValue', 'SrkdEmaUpdate']);
+      assert.equal(c.kernels, 4 * 17 + 4);
+      assert.deepEqual(g.slotNames, c.slotNames); // same checkpoint layout: iterations, then every /m, then every /v
+      assert.deepEqual(g.slotNames.slice(0, 3), ['iter', 'upd0/m', 'upd1/m']);
+      // the same float32 operations in the same order; a shader compiler may fuse a multiply-add (last bit)
+      const close = (what: string, a: number[][], b: number[][]): void => a.forEach((xs, i) => xs.forEach((x, j) => {
+        assert.ok(Math.abs(x - b[i][j]) <= 1e-6 * Math.max(1, Math.abs(b[i][j])), `${what} ${i}[${j}]: ${x} vs cpu ${b[i][j]}`);
+      }));
+      assert.equal(g.values.length, 4);
+      assert.equal(g.values[3].length, Math.ceil(3000 * 3001 / 997));
+      close('value', g.values, c.values);
+      close('EMA', g.ema, c.ema);
+      close('Adam slot', g.slots, c.slots);
+      assert.equal(new Set(g.numTensors).size, 1, `tensor counts ${g.numTensors}`);
+      assert.equal(new Set(g.gpuBytesAllocated.slice(1)).size, 1, `GPU bytes allocated ${g.gpuBytesAllocated}`);
+    },
+  },
+  {
+    name: 'the GPU dispatch counter counts shader runs: one per element-wise op, none for a reshape or a clone',
+    check: (r) => assert.deepEqual(r.dispatchProbe, { addMul: 2, reshape: 0, clone: 0 }),
   },
   {
     name: "evaluation and tiled upscaling give the cpu backend's numbers and leave no tensors behind",

@@ -10,13 +10,14 @@ import * as tf from '@tensorflow/tfjs';
 import { type BackendInfo, initBackend } from '../../lib/backend/index';
 import { checkCases, groupNormCase, modelStepCases, vggBlockCase } from '../../lib/backend/gradient-check';
 import { activateCpuReference, assertKernelsRegistered, backboneKernels, missingKernels } from '../../lib/backend/kernel-check';
-import { gpuBufferCounts } from '../../lib/backend/webgpu';
+import { gpuBufferCounts, gpuDispatchCount } from '../../lib/backend/webgpu';
 import { upscaleFile } from '../../lib/cli/commands/upscale';
 import { readImage } from '../../lib/data/decode';
 import { evaluate } from '../../lib/eval/evaluate';
 import { exactOverlap, upscaleTiledData } from '../../lib/eval/tiled';
 import { buildModel } from '../../lib/models/build';
 import type { ArchConfig } from '../../lib/models/types';
+import { emaUpdate, KitAdamOptimizer } from '../../lib/parallel/weight-updates';
 import type { Scale } from '../../lib/types';
 import { Rng } from '../../lib/util/rng';
 import { sharedPath } from '../shared';
@@ -95,6 +96,61 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
+/** Variable shapes for the fused Adam and EMA updates: a filter, a bias, one value, and a tensor whose
+ * dispatch passes WebGPU's 65,535 workgroups in x (tfjs spreads it over y). */
+const UPDATE_SHAPES: readonly number[][] = [[3, 3, 5, 7], [7], [1], [3000, 3001]];
+
+export type UpdateTrace = {
+  fused: boolean; values: number[][]; ema: number[][]; slots: number[][]; slotNames: string[];
+  kernels: number; kernelNames: string[]; dispatches: number | null; numTensors: number[]; gpuBytesAllocated: number[];
+};
+
+/**
+ * Three Adam + EMA updates of UPDATE_SHAPES through the trainer's optimiser (KitAdamOptimizer, emaUpdate) with
+ * a learning rate that changes per step; the third under tf.profile. Returns the values, EMA and Adam slots
+ * (sampled: every 997th element, so the JSON stays small), the kernels of one update, and per-step counts.
+ */
+async function weightUpdates(): Promise<UpdateTrace> {
+  const rng = new Rng(31);
+  const rand = (shape: number[]) => tf.tensor(Float32Array.from({ length: shape.reduce((a, d) => a * d, 1) }, () => rng.next() - 0.5), shape);
+  const vars = UPDATE_SHAPES.map((s, i) => tf.variable(rand(s), true, `upd${tf.getBackend()}${i}`));
+  const emas = vars.map((v) => tf.variable(tf.clone(v), false));
+  const adam = new KitAdamOptimizer(0, 0.9, 0.99, 1e-8);
+  const trace: UpdateTrace = { fused: KitAdamOptimizer.fused(), values: [], ema: [], slots: [], slotNames: [], kernels: 0, kernelNames: [], dispatches: null, numTensors: [], gpuBytesAllocated: [] };
+  const sample = async (t: tf.Tensor): Promise<number[]> => Array.from(await t.data()).filter((_, i) => i % 997 === 0);
+  try {
+    for (let step = 0; step < 3; step++) {
+      (adam as unknown as { learningRate: number }).learningRate = 1e-2 * (step + 1);
+      const grads = tf.tidy(() => UPDATE_SHAPES.map((s) => tf.mul(rand(s), step + 1)));
+      const update = (): tf.Tensor[] => {
+        adam.applyGradients(vars.map((v, i) => ({ name: v.name, tensor: grads[i] })));
+        vars.forEach((v, i) => emaUpdate(emas[i], v, 0.999));
+        return [];
+      };
+      if (step === 2) {
+        const before = gpuDispatchCount();
+        const info = await tf.profile(update);
+        trace.dispatches = before === null ? null : gpuDispatchCount()! - before;
+        trace.kernels = info.kernels.length;
+        trace.kernelNames = [...new Set(info.kernels.map((k) => k.name))].sort();
+      } else update();
+      tf.dispose(grads);
+      await vars[0].data();
+      trace.numTensors.push(tf.memory().numTensors);
+      trace.gpuBytesAllocated.push(gpuBufferCounts()?.bytesAllocated ?? -1);
+    }
+    const slots = await adam.getWeights();
+    trace.values = await Promise.all(vars.map(sample));
+    trace.ema = await Promise.all(emas.map(sample));
+    trace.slots = await Promise.all(slots.map((w) => sample(w.tensor)));
+    trace.slotNames = slots.map((w) => w.name.replace(tf.getBackend(), ''));
+  } finally {
+    adam.dispose();
+    tf.dispose([...vars, ...emas]);
+  }
+  return trace;
+}
+
 /** Shapes that exercise the kit's webgpu Conv2DBackpropFilter: several 64-wide tiles with ragged ends, strides,
  * 'valid' padding, 1x1 filters, and a position count that splits into ragged chunks (2700 = 11 x 246 + ...). */
 const FILTER_GRAD_CASES: readonly { x: number[]; filter: number[]; stride: number; pad: 'same' | 'valid' }[] = [
@@ -171,6 +227,10 @@ async function main(): Promise<void> {
   await activateCpuReference();
   const cpuSteps = await trainSteps();
   await tf.setBackend('webgpu');
+  const gpuUpdates = await weightUpdates();
+  await activateCpuReference();
+  const cpuUpdates = await weightUpdates();
+  await tf.setBackend('webgpu');
   lap('train');
 
   // the same 40 short-lived tensors, unprofiled and under tf.profile: what the buffer pool grows by each time
@@ -188,6 +248,20 @@ async function main(): Promise<void> {
     return (gpuBufferCounts()?.bytesAllocated ?? 0) - before;
   };
   const profiledPool = { plain: await poolGrowth(false), profiled: await poolGrowth(true), tensorBytes: 256 * 256 * 4 };
+
+  // what the dispatch counter counts: a shader run per element-wise op; nothing for a reshape or a clone
+  const probe = tf.randomNormal([64, 64]); // above tfjs-webgpu's size for running small ops on the CPU
+  const dispatchesOf = (f: () => tf.Tensor): number => {
+    const before = gpuDispatchCount()!;
+    tf.dispose(f());
+    return gpuDispatchCount()! - before;
+  };
+  const dispatchProbe = {
+    addMul: dispatchesOf(() => tf.tidy(() => tf.mul(tf.add(probe, 1), 2))),
+    reshape: dispatchesOf(() => tf.reshape(probe, [4096])),
+    clone: dispatchesOf(() => tf.clone(probe)),
+  };
+  probe.dispose();
 
   let readSyncError = '';
   const big = tf.matMul(tf.randomNormal([64, 64]), tf.randomNormal([64, 64]));
@@ -214,7 +288,7 @@ async function main(): Promise<void> {
   lap('eval');
 
   process.stdout.write(`${JSON.stringify({
-    backend: info.name, adapter: info.adapter, kitKernels: info.kitKernels, filterGrads, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, readSyncError, profiledPool,
+    backend: info.name, adapter: info.adapter, kitKernels: info.kitKernels, filterGrads, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, gpuUpdates, cpuUpdates, dispatchProbe, readSyncError, profiledPool,
     eval: {
       psnrGpu: gpuEval.psnr, psnrCpu: cpuEval.psnr, tiledMaxAbsDiff: maxAbsDiff(gpuEval.tiled, cpuEval.tiled),
       tensorsBefore: gpuEval.tensorsBefore, tensorsAfter: gpuEval.tensorsAfter, pngDiff,

@@ -85,9 +85,12 @@ describe('timeMethodStep', () => {
       { name: 'Conv2D', calls: 20, seconds: 0.1, flops: 4e11, tflops: 4 },
       { name: 'Add', calls: 50, seconds: 0.1, flops: 0, tflops: null },
     ];
-    expect(describeProfile({ kernels: 80, kernelSeconds: 0.5, busyFraction: 0.25, top }))
+    expect(describeProfile({ kernels: 80, dispatches: null, kernelSeconds: 0.5, busyFraction: 0.25, top }))
       .toBe('80 kernels/iteration busy 25 % of the step (Conv2DBackpropFilter 60 % at 2.00 TFLOP/s, Conv2D 20 % at 4.00 TFLOP/s, Add 20 %)');
-    expect(describeProfile({ kernels: 80, kernelSeconds: null, busyFraction: null, top: [] })).toBe('80 kernels/iteration (no kernel times on this backend)');
+    expect(describeProfile({ kernels: 80, dispatches: null, kernelSeconds: null, busyFraction: null, top: [] })).toBe('80 kernels/iteration (no kernel times on this backend)');
+    // webgpu: the shader runs beside the kernel count (Identity, Reshape and the like dispatch nothing)
+    expect(describeProfile({ kernels: 80, dispatches: 52, kernelSeconds: null, busyFraction: null, top: [] }))
+      .toBe('80 kernels/iteration (52 GPU dispatches) (no kernel times on this backend)');
   });
 });
 

@@ -14,26 +14,10 @@
  * goes to the stock kernel. Its speed on a GPU is not measured yet (scripts/gpu-check.sh compares the two).
  */
 import * as tf from '@tensorflow/tfjs';
+import type { WebgpuBackendLike, WebgpuProgram } from './program';
 
 /** Positions staged in workgroup memory per step. */
 const STEP = 16;
-
-/** The subset of tfjs-webgpu's program interface (webgpu_program.ts) these programs fill in. */
-interface WebgpuProgram {
-  outputShape: number[];
-  shaderKey: string;
-  dispatchLayout: { x: number[]; y?: number[]; z?: number[] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  uniforms?: string;
-  workgroupSize: [number, number, number];
-  size?: boolean;
-  getUserCode(): string;
-}
-interface WebgpuBackendLike {
-  runWebGPUProgram(program: WebgpuProgram, inputs: tf.TensorInfo[], dtype: tf.DataType, uniforms?: { type: string; data: number[] }[]): tf.TensorInfo;
-  disposeData(dataId: object): boolean;
-}
 
 /**
  * Pass 1: per chunk of positions, the partial filter gradient of one (ci x co) tile of one tap. Each of the
