@@ -12,12 +12,14 @@
 #                     backbone, the kernels an iteration needs that webgpu lacks
 #      checks.json    test/backend/webgpu-child.ts: kernel check, EDSR/RCAN/SwinIR training-step gradients
 #                     against the cpu backend, 4 Adam steps with tensor and GPU buffer counts, eval vs cpu
-#      verdicts.json  the checks of test/backend/webgpu.test.ts, test/train/webgpu-train.test.ts (train() on
-#                     webgpu vs cpu, resume bit for bit) and test/train/webgpu-methods.test.ts (CSD, DCKD),
+#      verdicts.json  the checks of test/backend/webgpu.test.ts, test/backend/webgpu-kit-conv.test.ts (the opt-in
+#                     tiled convolution), test/train/webgpu-train.test.ts (train() on webgpu vs cpu, resume bit
+#                     for bit) and test/train/webgpu-methods.test.ts (CSD, DCKD),
 #                     asserted by scripts/gpu-verdicts.ts: the same checks without vitest, which .gpu leaves out
 #      train.jsonl    a 200-step quick-preset DUKD run on webgpu (srkd train --json progress, steps/s)
 #      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case; DCKD last), then the
-#                     paper-scale case under four variants (three tfjs-webgpu flags, stock kernels instead of the kit's)
+#                     paper-scale case under five variants (the kit's tiled convolution, three tfjs-webgpu flags,
+#                     stock kernels instead of the kit's)
 #      log.txt        everything printed
 # The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
 # (a rehearsal on Mesa's software adapter that installs nothing; with --quick the bench runs two small cases).
@@ -108,7 +110,7 @@ fi
 say "webgpu checks (child process, JSON)"
 node --expose-gc bin/run-ts.js test/backend/webgpu-child.ts > "$OUT/checks.json"
 checks=$?
-say "webgpu checks asserted: backend, train() vs cpu and resume bit-exact, CSD and DCKD vs cpu"
+say "webgpu checks asserted: backend, kit convolution, train() vs cpu and resume bit-exact, CSD and DCKD vs cpu"
 node bin/run-ts.js scripts/gpu-verdicts.ts > "$OUT/verdicts.json"
 tests=$?
 say "a 200-step quick-preset DUKD run on webgpu (steps/s in train.jsonl)"
@@ -129,7 +131,8 @@ CASES=(--cases edsr-train,student16-train,edsr-infer,dukd-paper)
 node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${CASES[@]}" "${QUICK[@]}" > "$OUT/bench.jsonl"
 bench=$?
 cat "$OUT/bench.jsonl"
-# The paper-scale case again under four variants: fewer queue submits (dispatches per submit, default 15),
+# The paper-scale case again under five variants: the kit's tiled forward convolution (opt-in until this
+# says it is faster), fewer queue submits (dispatches per submit, default 15),
 # tfjs-webgpu's tiled input-gradient shader instead of its default naive one (both pass every webgpu check),
 # im2col as its own shader, and tfjs-webgpu's stock kernels and ops instead of the kit's (its split-K
 # Conv2DBackpropFilter and its one-kernel Adam and EMA updates: what the kit kernels buy): which one moves the step time says what bounds it. Rows follow a {"variant": ...}
@@ -140,6 +143,7 @@ if [ ${#QUICK[@]} -eq 0 ]; then
     echo "{\"variant\": \"$1\"}" >> "$OUT/bench.jsonl"
     env "$1" node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${@:2}" | tee -a "$OUT/bench.jsonl"
   }
+  variant_row SRKD_WEBGPU_KIT_CONV=on --cases dukd-paper --repeats 3
   for flags in WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true; do
     variant_row "SRKD_TFJS_FLAGS=$flags" --cases dukd-paper --repeats 3
   done

@@ -1,19 +1,21 @@
 /**
- * The webgpu checks that vitest runs (test/backend/webgpu.test.ts, test/train/webgpu-train.test.ts,
- * test/train/webgpu-methods.test.ts), run without vitest: scripts/gpu-check.sh uses this on GPU hosts that carry
+ * The webgpu checks that vitest runs (test/backend/webgpu.test.ts, test/backend/webgpu-kit-conv.test.ts,
+ * test/train/webgpu-train.test.ts, test/train/webgpu-methods.test.ts), run without vitest: scripts/gpu-check.sh uses this on GPU hosts that carry
  * only what the checks load (scripts/gpu-pack.sh leaves vitest and its bundler out to fit the device tool's
  * 64 MiB). Same children, same checks, same tolerances.
- *   node bin/run-ts.js scripts/gpu-verdicts.ts [--suites backend,train,methods] > verdicts.json
+ *   node bin/run-ts.js scripts/gpu-verdicts.ts [--suites backend,kit-conv,train,methods] > verdicts.json
  * Prints one JSON object (per suite: seconds, per check ok and message) on stdout, a line per check on stderr;
  * exits 1 when a check fails or the webgpu half could not run.
  */
 import { BACKEND_SUITE } from '../test/backend/webgpu-checks';
+import { KIT_CONV_SUITE } from '../test/backend/webgpu-kit-conv-checks';
 import { METHODS_SUITE } from '../test/train/webgpu-methods-checks';
 import { TRAIN_SUITE } from '../test/train/webgpu-train-checks';
 import type { WebgpuSuite } from '../test/webgpu-suite';
 
 const SUITES: Record<string, () => Promise<SuiteReport>> = {
   backend: () => runSuite(BACKEND_SUITE),
+  'kit-conv': () => runSuite(KIT_CONV_SUITE),
   train: () => runSuite(TRAIN_SUITE),
   methods: () => runSuite(METHODS_SUITE),
 };

@@ -1,0 +1,5 @@
+// The kit's opt-in webgpu forward convolution (webgpu-kit-conv-checks.ts), one test each.
+import { describeWebgpuSuite } from '../describe-webgpu-suite';
+import { KIT_CONV_SUITE } from './webgpu-kit-conv-checks';
+
+describeWebgpuSuite(KIT_CONV_SUITE);
