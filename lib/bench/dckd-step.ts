@@ -4,9 +4,9 @@
  * N = 5 negatives, the paper's weights (lib/distill/dckd.ts `dckdPreset('dckd')`). An iteration is what the
  * method does per step, composed from the same pieces: the teacher's forward and the history model's forward
  * over the clean and the 4 degraded LR batches (prepare), then gradients of
- * L1(a, y) + L1(a, t) + 0.1·L_dcl + 0.001·L_ce through the student (7 VQGAN feature passes at SR resolution:
- * anchor with gradient, positive and 5 negatives without; 2 code passes: student with gradient, teacher without),
- * and an Adam update. The VQGAN part is then timed alone: the same L_dcl and L_ce with gradients to a stand-in for
+ * L1(a, y) + L1(a, t) + 0.1·L_dcl + 0.001·L_ce through the student (VQGAN passes at SR resolution, as the
+ * trainer runs them (lib/losses/dckd-vqgan-terms.ts): one full encoder pass of the anchor with gradient and one of
+ * the positive without, which give both terms, and 5 feature passes of the negatives without), and an Adam update. The VQGAN part is then timed alone: the same L_dcl and L_ce with gradients to a stand-in for
  * the student's output. Its median over the whole step's median is the share reported.
  * Weights are random (time does not depend on them): the VQGAN has the real checkpoint's sizes
  * (DCKD_VQGAN_CONFIG; the file itself when found), not the test fixture's.
@@ -17,12 +17,13 @@ import { gpuPoolPeak } from '../backend/webgpu';
 import { type DckdConfig, dckdDegradedInputs, dckdPreset } from '../distill/dckd';
 import { findFeatureWeights } from '../io/feature-weights';
 import { loadVqgan } from '../io/frozen-nets';
-import { dckdCodeLoss } from '../losses/dckd-code-ce';
-import { dckdContrastiveLoss } from '../losses/dckd-contrastive';
+import { contrastiveRatio } from '../losses/contrastive-ratio';
+import { dckdVqganTerms } from '../losses/dckd-vqgan-terms';
 import { l1 } from '../losses/pixel';
 import { buildModel } from '../models/build';
-import { DCKD_VQGAN_CONFIG, type VqganConfig, type VqganEncoder, randomVqgan } from '../models/features/vqgan-encoder';
+import { DCKD_FEATURE_WEIGHTS, DCKD_VQGAN_CONFIG, type VqganConfig, type VqganEncoder, randomVqgan } from '../models/features/vqgan-encoder';
 import type { ArchConfig } from '../models/types';
+import { KitAdamOptimizer } from '../parallel/weight-updates';
 import { ZOO } from '../models/zoo';
 import type { Scale } from '../types';
 import { countFlops, describeProfile, type StepProfile, stepProfile } from './flop-count';
@@ -80,14 +81,17 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
   const teacher = buildModel(c.teacher, c.scale, { seed: 1 });
   const history = buildModel(c.student, c.scale, { seed: 2 });
   const vars = [...student.params.values()];
-  const adam = tf.train.adam(1e-4, 0.9, 0.99, 1e-8);
+  const adam = new KitAdamOptimizer(1e-4, 0.9, 0.99, 1e-8); // the trainer's (fused updates on webgpu)
   const lr = tf.randomUniform([c.batch, c.sizeLr, c.sizeLr, 3], 0, 1, 'float32', 1) as tf.Tensor4D;
   const hr = tf.randomUniform([c.batch, c.sizeLr * c.scale, c.sizeLr * c.scale, 3], 0, 1, 'float32', 2) as tf.Tensor4D;
   const srSide = c.sizeLr * c.scale;
   const stand = tf.tidy(() => tf.variable(tf.randomUniform([c.batch, srSide, srSide, 3], 0, 1, 'float32', 3), true));
   try {
-    const vqTerms = (sr: tf.Tensor4D, t: tf.Tensor4D, negatives: tf.Tensor4D[]): tf.Scalar =>
-      tf.add(tf.mul(cfg.dclWeight, dckdContrastiveLoss(vq, { anchor: sr, positive: t, negatives })), tf.mul(cfg.ceWeight, dckdCodeLoss(vq, sr, t))) as tf.Scalar;
+    // as the trainer's DCKD terms: one VQGAN pass of S(x) and of T(x) serves L_dcl and L_ce
+    const vqTerms = (sr: tf.Tensor4D, t: tf.Tensor4D, negatives: tf.Tensor4D[]): tf.Scalar => tf.tidy(() => {
+      const both = dckdVqganTerms(vq, { anchor: sr, positive: t, negatives });
+      return tf.add(tf.mul(cfg.dclWeight, contrastiveRatio(both.sums, DCKD_FEATURE_WEIGHTS)), tf.mul(cfg.ceWeight, both.ce)) as tf.Scalar;
+    });
     const step = async (i: number): Promise<void> => {
       const ctx = { step: i, seed: 0, sampleOffset: 0, batchSizeTotal: c.batch };
       const prep = tf.tidy(() => {

@@ -49,8 +49,8 @@ import { type Check, arrayOf, bool, checkRecord, fail, nullableString, oneOf, po
 import { loadVgg19, loadVqgan } from '../io/frozen-nets';
 import { type RatioTotals, weightedContrastiveTerm } from '../losses/contrastive-ratio';
 import { csdVggFeatures } from '../losses/csd-contrastive';
-import { dckdCodeLoss } from '../losses/dckd-code-ce';
 import { type FeatureMaps, dckdContrastiveSums } from '../losses/dckd-contrastive';
+import { dckdVqganTerms } from '../losses/dckd-vqgan-terms';
 import { l1 } from '../losses/pixel';
 import { type ArchName, archSpec } from '../models/archs/index';
 import { buildModel } from '../models/build';
@@ -285,13 +285,14 @@ export function dynamicContrastiveKd(cfg: DckdConfig): DistillMethod<DckdPrep> {
         const sr = nets.student.forward(batch.lr).out;
         const weighted = (k: number, x: tf.Scalar): tf.Scalar => tf.mul(k, x) as tf.Scalar;
         const out: Record<string, tf.Scalar> = { rec: weighted(w.rec, l1(sr, batch.hr)), kd: weighted(w.kd, l1(sr, prep.teacher)) };
-        const sums = dclSums(prep, sr);
+        // with L_ce, one VQGAN pass of S(x) and of T(x) serves both terms (dckd-vqgan-terms.ts)
+        const vq = features().vqgan;
+        const both = vq !== null && w.ce !== undefined
+          ? dckdVqganTerms(vq, { anchor: sr, positive: prep.teacher, negatives: prep.negatives }, ceForm) : null;
+        const sums = both ? both.sums : dclSums(prep, sr);
         const t: RatioTotals | undefined = totals && { num: totals.dcl_num, den: totals.dcl_den, count: totals.dcl_count };
         out.dcl = weightedContrastiveTerm(w.dcl, sums, t, DCKD_FEATURE_WEIGHTS, prep.shareWeight);
-        const vq = features().vqgan;
-        if (vq !== null && w.ce !== undefined) {
-          out.ce = weighted(w.ce, dckdCodeLoss(vq, sr, prep.teacher, ceForm));
-        }
+        if (both && w.ce !== undefined) out.ce = weighted(w.ce, both.ce);
         if (prep.lcrTarget !== undefined) out.lcr = weighted(w.lcr, l1(sr, prep.lcrTarget));
         if (up) {
           if (!prep.up) throw new Error('dckd: prep has no upcycled inputs (DCKD* needs them)');

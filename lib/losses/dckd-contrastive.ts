@@ -40,13 +40,19 @@ export type DckdContrastiveInputs = {
  */
 export type FeatureMaps = Pick<VqganEncoder, 'features'>;
 
-export function dckdContrastiveSums(vq: FeatureMaps, inp: DckdContrastiveInputs): RatioSums {
+/** Throws unless positive and every negative have the anchor's shape and there is at least one negative. */
+export function checkContrastiveInputs(inp: DckdContrastiveInputs): void {
   const { anchor, positive, negatives } = inp;
   const shape = anchor.shape.join();
   for (const [what, t] of [['positive', positive], ...negatives.map((n, j) => [`negative ${j}`, n] as const)] as const) {
     if (t.shape.join() !== shape) throw new Error(`DCKD L_dcl: ${what} has shape [${t.shape}], anchor [${anchor.shape}]`);
   }
   if (negatives.length === 0) throw new Error('DCKD L_dcl: no negatives');
+}
+
+export function dckdContrastiveSums(vq: FeatureMaps, inp: DckdContrastiveInputs): RatioSums {
+  checkContrastiveInputs(inp);
+  const { anchor, positive, negatives } = inp;
   return tf.tidy(() => {
     const a = vq.features(anchor);
     // one pass per image set, each of the anchor's shape (see above: batch-dependent kernels)

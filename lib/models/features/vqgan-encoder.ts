@@ -127,6 +127,11 @@ export interface VqganEncoder {
   codeLogits(x: tf.Tensor4D): tf.Tensor2D;
   /** softmax of `codeLogits` over the codebook (DCKD Eq. 8, `VectorQuantizerD`): [positions, nEmbed]. */
   codeDistribution(x: tf.Tensor4D): tf.Tensor2D;
+  /**
+   * `features` and `codeLogits` from one encoder pass: the feature maps are a prefix of the pass that ends in
+   * the logits (same kernels on the same shapes, so the same values as the two calls).
+   */
+  featuresAndCodeLogits(x: tf.Tensor4D): { features: tf.Tensor4D[]; logits: tf.Tensor2D };
   dispose(): void;
 }
 
@@ -230,21 +235,28 @@ export function vqganFromWeights(weights: KitWeights, cfg: VqganConfig, source =
       }
       return h;
     };
-    const encode = (x: tf.Tensor4D): tf.Tensor4D => {
+    /**
+     * encoder + quant_conv, in the caller's tidy; `onFirst` as in runLevels, here only to see the maps (the pass
+     * runs to the end).
+     */
+    const encodeSeeing = (x: tf.Tensor4D, onFirst: (i: number, h: tf.Tensor4D) => void): tf.Tensor4D => {
       checkInput(x);
-      return tf.tidy(() => {
-        let h = runLevels(x, () => false);
-        h = resBlock(attnBlock(resBlock(h, mid.b1), mid.attn), mid.b2);
-        h = frozenConv2d(swish(groupNorm(h, normOut, GROUPS, EPS)), convOut);
-        return frozenConv2d(h, quantConv);
+      let h = runLevels(x, (i, first) => {
+        onFirst(i, first);
+        return false;
       });
+      h = resBlock(attnBlock(resBlock(h, mid.b1), mid.attn), mid.b2);
+      h = frozenConv2d(swish(groupNorm(h, normOut, GROUPS, EPS)), convOut);
+      return frozenConv2d(h, quantConv);
     };
-    const codeLogits = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => {
-      const z = tf.reshape(encode(x), [-1, cfg.embedDim]) as tf.Tensor2D;
+    const encode = (x: tf.Tensor4D): tf.Tensor4D => tf.tidy(() => encodeSeeing(x, () => undefined));
+    const logitsOf = (encoded: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => {
+      const z = tf.reshape(encoded, [-1, cfg.embedDim]) as tf.Tensor2D;
       // d = ‖z‖² + ‖e‖² − 2 z·e, as VectorQuantizerD computes it.
       const d = tf.sub(tf.add(tf.sum(tf.square(z), 1, true), tf.sum(tf.square(codebook), 1)), tf.mul(tf.matMul(z, codebook, false, true), 2));
       return tf.neg(d) as tf.Tensor2D;
     });
+    const codeLogits = (x: tf.Tensor4D): tf.Tensor2D => tf.tidy(() => logitsOf(encode(x)));
     return {
       config: cfg, attnLevels, weights: frozen,
       features(x) {
@@ -261,6 +273,12 @@ export function vqganFromWeights(weights: KitWeights, cfg: VqganConfig, source =
       encode,
       codeLogits,
       codeDistribution: (x) => tf.tidy(() => tf.softmax(codeLogits(x)) as tf.Tensor2D),
+      featuresAndCodeLogits: (x) => tf.tidy(() => {
+        const maps: tf.Tensor4D[] = [];
+        // the first-block maps of every level, as `features` returns them (it stops after the last level's)
+        const logits = logitsOf(encodeSeeing(x, (_, h) => maps.push(h)));
+        return { features: maps, logits };
+      }),
       dispose: () => frozen.dispose(),
     };
   } catch (e) {
