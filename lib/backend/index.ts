@@ -19,6 +19,7 @@ import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from './wasm-kernels/index';
 import { registerWebgpuKitKernels } from './webgpu-kernels/index';
+import { installBackpropRelease } from '../util/backprop-release';
 import { parseThreads, registerThreadedWasm, threadedWasmThreads } from './wasm-threads';
 import { type SimdBuild, simdBuild } from './simd/index';
 import { applyTfjsFlags, parseTfjsFlags, type TfjsFlags } from './tfjs-flags';
@@ -148,6 +149,7 @@ export async function initBackend(options: InitBackendOptions = {}): Promise<Bac
     }
   }
   await activate(name);
+  installBackpropRelease(); // every backend: frees backprop's saved tensors and gradients as it goes
   const tfjsFlags = applyTfjsFlags(parseTfjsFlags(process.env.SRKD_TFJS_FLAGS));
 
   const versions: Record<string, string> = { 'tfjs-core': tf.version_core, node: process.versions.node };
