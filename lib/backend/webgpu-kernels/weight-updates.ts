@@ -27,6 +27,8 @@ abstract class ElementwiseProgram implements WebgpuProgram {
   abstract shaderKey: string;
   abstract variableNames: string[];
   abstract uniforms: string;
+  /** WGSL statements for element `index`, ending in `result[index] = ...`. */
+  abstract body(): string;
 
   constructor(shape: readonly number[]) {
     this.outputShape = [...shape];
@@ -35,7 +37,15 @@ abstract class ElementwiseProgram implements WebgpuProgram {
     this.dispatch = [Math.ceil(Math.max(1, shape.reduce((a, d) => a * d, 1)) / 128), 1, 1];
   }
 
-  abstract getUserCode(): string;
+  getUserCode(): string {
+    return `
+      fn main(index : i32) {
+        if (index < uniforms.size) {
+          ${this.body()}
+        }
+      }
+    `;
+  }
 }
 
 /** m' = m·β + g·(1 - β) (order 1) or v' = v·β + g²·(1 - β) (order 2). */
@@ -49,15 +59,9 @@ class AdamMomentProgram extends ElementwiseProgram {
     this.shaderKey = `srkdAdamMoment${order}`;
   }
 
-  getUserCode(): string {
+  body(): string {
     const g = this.order === 1 ? 'grad[index]' : '(grad[index] * grad[index])';
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          result[index] = moment[index] * uniforms.beta + ${g} * uniforms.oneMinusBeta;
-        }
-      }
-    `;
+    return `result[index] = moment[index] * uniforms.beta + ${g} * uniforms.oneMinusBeta;`;
   }
 }
 
@@ -67,16 +71,11 @@ class AdamValueProgram extends ElementwiseProgram {
   uniforms = 'epsilon : f32, negLearningRate : f32,';
   shaderKey = 'srkdAdamValue';
 
-  getUserCode(): string {
+  body(): string {
     return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          let m = moment1[index] / (1.0 - accBeta1[0]);
-          let v = moment2[index] / (1.0 - accBeta2[0]);
-          result[index] = m / (sqrt(v) + uniforms.epsilon) * uniforms.negLearningRate + theta[index];
-        }
-      }
-    `;
+      let m = moment1[index] / (1.0 - accBeta1[0]);
+      let v = moment2[index] / (1.0 - accBeta2[0]);
+      result[index] = m / (sqrt(v) + uniforms.epsilon) * uniforms.negLearningRate + theta[index];`;
   }
 }
 
@@ -86,14 +85,8 @@ class EmaProgram extends ElementwiseProgram {
   uniforms = 'decay : f32, oneMinusDecay : f32,';
   shaderKey = 'srkdEmaUpdate';
 
-  getUserCode(): string {
-    return `
-      fn main(index : i32) {
-        if (index < uniforms.size) {
-          result[index] = ema[index] * uniforms.decay + theta[index] * uniforms.oneMinusDecay;
-        }
-      }
-    `;
+  body(): string {
+    return 'result[index] = ema[index] * uniforms.decay + theta[index] * uniforms.oneMinusDecay;';
   }
 }
 
