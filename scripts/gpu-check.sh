@@ -20,7 +20,7 @@
 #      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case; DCKD last), then the
 #                     paper-scale case under five variants (the kit's tiled convolution, three tfjs-webgpu flags,
 #                     stock kernels instead of the kit's)
-#      log.txt        everything printed
+#      log.txt        everything printed, ending with a Markdown summary (scripts/gpu-summary.ts)
 # The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
 # (a rehearsal on Mesa's software adapter that installs nothing; with --quick the bench runs two small cases).
 set -uo pipefail
@@ -152,5 +152,7 @@ if [ ${#QUICK[@]} -eq 0 ]; then
   # stock kernels last: if the stock filter gradient is as slow as its shader suggests, the time limit cuts that one only
   variant_row SRKD_WEBGPU_KIT_KERNELS=off --cases dukd-paper --repeats 3
 fi
+say "summary (npm run gpu:summary -- <this folder> prints it again)"
+node bin/run-ts.js scripts/gpu-summary.ts "$OUT"
 say "exit codes: kernel coverage $coverage, checks $checks, verdicts $tests, quick run $quick, bench $bench"
 [ $coverage -eq 0 ] && [ $checks -eq 0 ] && [ $tests -eq 0 ] && [ $quick -eq 0 ] && [ $bench -eq 0 ]

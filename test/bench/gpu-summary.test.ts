@@ -1,0 +1,54 @@
+// gpu-check's folder as a Markdown report (lib/bench/gpu-summary.ts): adapter, verdicts (failures listed),
+// the quick run's speed, and the bench rows with each paper-case variant against the default run.
+import { describe, expect, it } from 'vitest';
+import { summarizeGpuCheck } from '../../lib/bench/gpu-summary';
+
+const profile = (kernels: number, dispatches: number, busy: number) => ({
+  kernels, dispatches, kernelSeconds: busy * 0.5, busyFraction: busy,
+  top: [{ name: 'FusedConv2D', calls: 318, seconds: 0.2, flops: 7.6e12, tflops: 38.1 }, { name: 'Add', calls: 600, seconds: 0.01, flops: 0, tflops: null }],
+});
+const paper = (seconds: number) => ({
+  case: 'dukd-paper', backend: 'webgpu', threads: 1, simd: null, secondsMedian: seconds, gflops: 9080 / seconds, gflopPerIteration: 9080, batch: 16, sizeLr: 48, repeats: 3,
+  method: { secondsMedian: seconds, gflopPerIteration: 9080, tflops: 9.08 / seconds, peakTflops: 67, fractionOfPeak: 9.08 / seconds / 67, gpuMemoryMiB: 20480, projectedHours: (seconds * 250000) / 3600, totalSteps: 250000, backend: 'webgpu', note: '', profile: profile(5087, 3485, 0.8) },
+});
+const FILES = {
+  adapter: JSON.stringify({ kitKernels: ['Conv2DBackpropFilter', 'SrkdAdamMoment'], adapter: { device: 'NVIDIA H200', description: 'NVIDIA: 565.57', api: 'vulkan', software: false } }),
+  verdicts: JSON.stringify({ failed: 1, suites: {
+    backend: { seconds: 20, checks: [{ check: 'a', ok: true }, { check: 'b', ok: false, message: 'maxRelErr 3e-3' }] },
+    train: { seconds: 9, checks: [{ check: 'c', ok: true }] },
+  } }),
+  train: [
+    JSON.stringify({ event: 'progress', step: 190, totalSteps: 200, secPerStep: 0.05 }),
+    JSON.stringify({ event: 'progress', step: 200, totalSteps: 200, secPerStep: 0.04 }),
+    JSON.stringify({ event: 'results', status: 'completed' }),
+  ].join('\n'),
+  bench: [
+    JSON.stringify(paper(1.0)),
+    JSON.stringify({ variant: 'SRKD_WEBGPU_KIT_CONV=on' }),
+    JSON.stringify(paper(0.8)),
+    '{"case": "dukd-pap', // a line cut off by the time limit
+  ].join('\n'),
+};
+
+describe('summarizeGpuCheck', () => {
+  it('names the adapter, counts verdicts and lists failures, gives the quick run speed', () => {
+    const md = summarizeGpuCheck(FILES);
+    expect(md).toContain('**Adapter:** NVIDIA H200 (vulkan, NVIDIA: 565.57)');
+    expect(md).toContain('**Verdicts:** 1 failed (backend 1/2, train 1/1)');
+    expect(md).toContain('- FAILED: b: maxRelErr 3e-3');
+    expect(md).toContain('**Quick DUKD run:** 200/200 steps, 0.0400 s/step at the last log line');
+  });
+
+  it('one table row per bench row; a variant is compared with the default run of its case', () => {
+    const lines = summarizeGpuCheck(FILES).split('\n').filter((l) => l.startsWith('| dukd-paper'));
+    expect(lines).toEqual([
+      '| dukd-paper | default | 1.000 |  | 9.08 | 13.6 % | 20480 | 69.4 | 5087 / 3485 | 80 % | FusedConv2D 38.1 TF/s, Add |',
+      '| dukd-paper | SRKD_WEBGPU_KIT_CONV=on | 0.800 | 1.25x | 11.35 | 16.9 % | 20480 | 55.6 | 5087 / 3485 | 80 % | FusedConv2D 38.1 TF/s, Add |',
+    ]);
+  });
+
+  it('says what is missing instead of failing', () => {
+    const md = summarizeGpuCheck({ adapter: null, verdicts: null, train: null, bench: null });
+    expect(md).toBe('**Adapter:** adapter.json missing\n**Verdicts:** verdicts.json missing\n**Quick DUKD run:** no progress lines\n**Bench:** no rows\n');
+  });
+});
