@@ -3,7 +3,7 @@
  * Times the kit's training step and inference against PyTorch on the same cores (lib/bench).
  */
 import { BACKEND_NAMES, type BackendName } from '../lib/backend/index';
-import { BENCH_CASES, formatBenchTable, METHOD_CASES, runBenchmarks } from '../lib/bench/index';
+import { BENCH_CASES, type BenchRow, formatBenchTable, METHOD_CASES, runBenchmarks } from '../lib/bench/index';
 
 interface Args { json: boolean; cases?: string[]; repeats?: number; quick: boolean; workers?: number; torch: boolean; backend?: BackendName }
 
@@ -55,9 +55,10 @@ function parseArgs(argv: string[]): Args {
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const rows = await runBenchmarks({ cases: args.cases, repeats: args.repeats, quick: args.quick, workers: args.workers, torch: args.torch, backend: args.backend });
-  if (args.json) for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`);
-  else process.stdout.write(`${formatBenchTable(rows)}\n\n(ratio = torch seconds / kit seconds, same cores, same run; timings on a shared machine are noisy)\n`);
+  // --json writes each row when its case is done: a run cut short by a time limit keeps the rows it finished
+  const onRow = args.json ? (r: BenchRow) => process.stdout.write(`${JSON.stringify(r)}\n`) : undefined;
+  const rows = await runBenchmarks({ cases: args.cases, repeats: args.repeats, quick: args.quick, workers: args.workers, torch: args.torch, backend: args.backend, onRow });
+  if (!args.json) process.stdout.write(`${formatBenchTable(rows)}\n\n(ratio = torch seconds / kit seconds, same cores, same run; timings on a shared machine are noisy)\n`);
 }
 
 main().catch((e) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The GPU check of the webgpu path, for a Linux x86-64 host with a GPU and its driver (e.g. NVIDIA's).
-#   OUT=<folder> bash scripts/gpu-check.sh [--allow-software] [--quick]
+#   OUT=<folder> bash scripts/gpu-check.sh [--allow-software] [--quick] [--budget-s N]
 # 1. The Vulkan loader (libvulkan.so.1): kept if present; else unpacked from .gpu/debs (scripts/gpu-pack.sh)
 #    or .gl/*.deb; else installed with apt-get (apt package libvulkan1).
 # 2. The GPU's Vulkan driver: NVIDIA's ICD file is looked for where drivers and containers put it
@@ -21,6 +21,8 @@
 #                     paper-scale case under five variants (the kit's tiled convolution, three tfjs-webgpu flags,
 #                     stock kernels instead of the kit's)
 #      log.txt        everything printed, ending with a Markdown summary (scripts/gpu-summary.ts)
+# --budget-s N: end within N seconds (a lease's time limit): each step gets what is left, less 30 s kept for the
+# summary; a step cut short keeps what it wrote (bench rows are written as each case ends), later steps are skipped.
 # The checks run on a GPU only: without one the script stops after adapter.json, unless --allow-software
 # (a rehearsal on Mesa's software adapter that installs nothing; with --quick the bench runs two small cases).
 set -uo pipefail
@@ -30,15 +32,29 @@ OUT="${OUT:-$ROOT/out/gpu-check}"
 mkdir -p "$OUT"
 ALLOW_SOFTWARE=0
 QUICK=()
-for a in "$@"; do
-  case "$a" in
+BUDGET_S=0
+usage() { echo "usage: OUT=<folder> bash scripts/gpu-check.sh [--allow-software] [--quick] [--budget-s N]" >&2; exit 2; }
+while [ $# -gt 0 ]; do
+  case "$1" in
     --allow-software) ALLOW_SOFTWARE=1 ;;
     --quick) QUICK=(--quick --repeats 1 --cases student16-train,edsr-infer) ;;
-    *) echo "usage: OUT=<folder> bash scripts/gpu-check.sh [--allow-software] [--quick]" >&2; exit 2 ;;
+    --budget-s) [[ "${2:-}" =~ ^[0-9]+$ ]] || usage; BUDGET_S=$2; shift ;;
+    *) usage ;;
   esac
+  shift
 done
 exec > >(tee "$OUT/log.txt") 2>&1
-say() { echo "gpu-check: $*"; }
+say() { echo "gpu-check [$SECONDS s]: $*"; }
+# timed <command...>: runs it within what is left of --budget-s (exit 124 when cut short, 125 when skipped)
+timed() {
+  [ "$BUDGET_S" -eq 0 ] && { "$@"; return; }
+  local left=$((BUDGET_S - SECONDS - 30)) cmd="$*"
+  if [ $left -lt 10 ]; then say "skipped, the ${BUDGET_S} s budget is spent: ${cmd:0:120}" >&2; return 125; fi
+  timeout -k 5 "$left" "$@"
+  local rc=$?
+  [ $rc -eq 124 ] && say "cut short by the ${BUDGET_S} s budget: ${cmd:0:120}" >&2
+  return $rc
+}
 
 # --- 1. Vulkan loader ------------------------------------------------------------------------------------
 has_vulkan() { ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null; }
@@ -93,7 +109,7 @@ cat "$OUT/env.txt"
 
 # --- 4. Adapter, checks, benchmark -----------------------------------------------------------------------
 export SRKD_BACKEND=webgpu
-node bin/srkd.js backend --backend webgpu --check --json > "$OUT/adapter.json"
+timed node bin/srkd.js backend --backend webgpu --check --json > "$OUT/adapter.json"
 coverage=$?
 grep -q '^{' "$OUT/adapter.json" || { say "no WebGPU adapter (see above)"; exit 1; }
 node -e 'const j = require(process.argv[1]); const rows = j.coverage.rows; delete j.coverage;
@@ -108,10 +124,10 @@ if grep -q '"software": true' "$OUT/adapter.json" && [ $ALLOW_SOFTWARE -eq 0 ]; 
 fi
 
 say "webgpu checks (child process, JSON)"
-node --expose-gc bin/run-ts.js test/backend/webgpu-child.ts > "$OUT/checks.json"
+timed node --expose-gc bin/run-ts.js test/backend/webgpu-child.ts > "$OUT/checks.json"
 checks=$?
 say "webgpu checks asserted: backend, kit convolution, train() vs cpu and resume bit-exact, CSD and DCKD vs cpu"
-node bin/run-ts.js scripts/gpu-verdicts.ts > "$OUT/verdicts.json"
+timed node bin/run-ts.js scripts/gpu-verdicts.ts > "$OUT/verdicts.json"
 tests=$?
 say "a 200-step quick-preset DUKD run on webgpu (steps/s in train.jsonl)"
 QUICK_STEPS=200
@@ -119,16 +135,16 @@ QUICK_STEPS=200
 # the run's folder stays outside $OUT: the device tool brings back at most 8 files, and these are the 7 above
 RUNS=$(mktemp -d /tmp/gpu-check-runs.XXXXXX)
 printf '{"preset": "quick", "method": {"kind": "dukd"}, "val": {"sets": []}}\n' > "$RUNS/quick-dukd.json"
-SRKD_BACKEND=webgpu node bin/srkd.js train --config "$RUNS/quick-dukd.json" --engine in-process --steps "$QUICK_STEPS" \
+SRKD_BACKEND=webgpu timed node bin/srkd.js train --config "$RUNS/quick-dukd.json" --engine in-process --steps "$QUICK_STEPS" \
   --runs-dir "$RUNS" --json > "$OUT/train.jsonl"
 quick=$?
 tail -n 2 "$OUT/train.jsonl"
 say "benchmark on webgpu"
 # bench prints its rows when every case is done: the DCKD case (the largest memory) runs on its own near the end,
 # so that if it runs out of memory the other rows are kept
-CASES=(--cases edsr-train,student16-train,edsr-infer,dukd-paper)
+CASES=(--cases dukd-paper,edsr-train,student16-train,edsr-infer)
 [ ${#QUICK[@]} -gt 0 ] && CASES=()
-node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${CASES[@]}" "${QUICK[@]}" > "$OUT/bench.jsonl"
+timed node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${CASES[@]}" "${QUICK[@]}" > "$OUT/bench.jsonl"
 bench=$?
 cat "$OUT/bench.jsonl"
 # The paper-scale case again under five variants: the kit's tiled forward convolution (opt-in until this
@@ -141,14 +157,16 @@ if [ ${#QUICK[@]} -eq 0 ]; then
   variant_row() {  # variant_row <VAR=value> <bench args...>: a {"variant"} line, then the rows
     say "benchmark variant: $1"
     echo "{\"variant\": \"$1\"}" >> "$OUT/bench.jsonl"
-    env "$1" node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${@:2}" | tee -a "$OUT/bench.jsonl"
+    timed env "$1" node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${@:2}" | tee -a "$OUT/bench.jsonl"
   }
+  # in the order of what they decide, so that a time budget cuts the least telling ones: the two candidate defaults,
+  # then one DCKD iteration (SwinIR pair x4, batch 16, LR 48) with its VQGAN share, in a process of its own
   variant_row SRKD_WEBGPU_KIT_CONV=on --cases dukd-paper --repeats 3
-  for flags in WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true; do
+  variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dukd-paper --repeats 3
+  variant_row SRKD_TFJS_FLAGS= --cases dckd-swinir --repeats 3
+  for flags in WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true; do
     variant_row "SRKD_TFJS_FLAGS=$flags" --cases dukd-paper --repeats 3
   done
-  # one DCKD iteration (SwinIR pair x4, batch 16, LR 48) with its VQGAN share, in a process of its own
-  variant_row SRKD_TFJS_FLAGS= --cases dckd-swinir --repeats 3
   # stock kernels last: if the stock filter gradient is as slow as its shader suggests, the time limit cuts that one only
   variant_row SRKD_WEBGPU_KIT_KERNELS=off --cases dukd-paper --repeats 3
 fi

@@ -28,6 +28,16 @@ function jsonLines(text: string | null): unknown[] {
   });
 }
 
+/** The file's JSON, or a reason it has none: a time limit can stop a step before (or while) it writes. */
+function jsonFile<T>(name: string, text: string | null): T | string {
+  if (!text || !text.trim()) return `${name} missing or empty`;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return `${name} is not JSON (cut short?): ${JSON.stringify(text.slice(0, 80))}`;
+  }
+}
+
 const fmt = (v: number | null | undefined, digits: number): string => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
 /** One table row for a bench row under `variant` ('' for the default run). */
@@ -48,20 +58,21 @@ function rowCells(variant: string, r: BenchRow, base: BenchRow | undefined): str
 
 export function summarizeGpuCheck(files: GpuCheckFiles): string {
   const out: string[] = [];
-  const adapter = files.adapter ? (JSON.parse(files.adapter) as Adapter) : null;
+  const parsed = jsonFile<Adapter>('adapter.json', files.adapter);
+  const adapter = typeof parsed === 'string' ? null : parsed;
   const a = adapter?.adapter;
-  out.push(`**Adapter:** ${a ? `${a.device || 'unnamed'} (${a.api ?? '?'}${a.software ? ', software' : ''}${a.description ? `, ${a.description}` : ''})` : 'adapter.json missing'}`);
+  out.push(`**Adapter:** ${a ? `${a.device || 'unnamed'} (${a.api ?? '?'}${a.software ? ', software' : ''}${a.description ? `, ${a.description}` : ''})` : typeof parsed === 'string' ? parsed : 'none'}`);
   if (adapter?.kitKernels) out.push(`**Kit kernels:** ${adapter.kitKernels.join(', ') || 'none'}`);
 
-  if (files.verdicts) {
-    const v = JSON.parse(files.verdicts) as Verdicts;
+  const v = jsonFile<Verdicts>('verdicts.json', files.verdicts);
+  if (typeof v !== 'string') {
     const suites = Object.entries(v.suites).map(([name, s]) => {
       if (s.unavailable || s.error) return `${name}: ${s.unavailable ? 'unavailable' : 'error'}`;
       return `${name} ${s.checks.filter((c) => c.ok).length}/${s.checks.length}`;
     });
     out.push(`**Verdicts:** ${v.failed === 0 ? 'all passed' : `${v.failed} failed`} (${suites.join(', ')})`);
     for (const s of Object.values(v.suites)) for (const c of s.checks) if (!c.ok) out.push(`- FAILED: ${c.check}: ${c.message ?? ''}`);
-  } else out.push('**Verdicts:** verdicts.json missing');
+  } else out.push(`**Verdicts:** ${v}`);
 
   const progress = jsonLines(files.train).filter((e) => (e as { event?: string }).event === 'progress') as { step: number; totalSteps: number; secPerStep: number }[];
   const last = progress[progress.length - 1];

@@ -66,6 +66,8 @@ export interface BenchOptions {
   readonly torch?: boolean;
   /** Progress lines (default: stderr). */
   readonly log?: (line: string) => void;
+  /** Called with each row as soon as its case is done (a run stopped by a time limit keeps the rows so far). */
+  readonly onRow?: (row: BenchRow) => void;
   /**
    * 'webgpu' (also SRKD_BACKEND=webgpu): every case on the main thread's webgpu backend, training steps
    * in-process (one GPU device, no worker split). Default: training through the data-parallel wasm pool.
@@ -284,6 +286,7 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
     }
     if (notes.length) row = { ...row, note: notes.join('; ') };
     rows.push(row);
+    opts.onRow?.(row);
   }
   for (const name of methodCases) {
     if (name === 'dckd-swinir') {
@@ -292,17 +295,19 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
       if (!backendInfo()) await initBackend(process.env.SRKD_WASM_THREADS ? { announce: false } : { threads: workers, announce: false });
       const d = await timeDckdStep(c, repeats, { log });
       const info = backendInfo();
-      rows.push({
+      const row: BenchRow = {
         case: name, backend: d.backend, threads: info?.threads ?? 1, simd: info?.simd ?? null, secondsMedian: d.secondsMedian,
         gflops: d.gflopPerIteration / d.secondsMedian, gflopPerIteration: d.gflopPerIteration, batch: c.batch, sizeLr: c.sizeLr, repeats, note: d.note, dckd: d,
-      });
+      };
+      rows.push(row);
+      opts.onRow?.(row);
       continue;
     }
     const cfg = paperMethodCase(quick);
     log(`bench: ${name}: one ${cfg.method.kind} iteration of the ${quick ? 'quick' : 'paper'} preset at x${cfg.scale}, 1 warm-up, ${repeats} timed, 1 profiled (work and kernel times)`);
     const m = await timeMethodStep(cfg, repeats);
     const info = backendInfo();
-    rows.push({
+    const row: BenchRow = {
       case: name, backend: m.backend, threads: info?.threads ?? 1, simd: info?.simd ?? null, secondsMedian: m.secondsMedian,
       gflops: m.tflops * 1000, gflopPerIteration: m.gflopPerIteration, batch: cfg.data.batchSize, sizeLr: cfg.data.patchSizeLr, repeats,
       note: [
@@ -313,7 +318,9 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
         describeProfile(m.profile),
       ].filter(Boolean).join('; '),
       method: m,
-    });
+    };
+    rows.push(row);
+    opts.onRow?.(row);
   }
   return rows;
 }

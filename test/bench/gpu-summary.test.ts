@@ -49,6 +49,13 @@ describe('summarizeGpuCheck', () => {
 
   it('says what is missing instead of failing', () => {
     const md = summarizeGpuCheck({ adapter: null, verdicts: null, train: null, bench: null });
-    expect(md).toBe('**Adapter:** adapter.json missing\n**Verdicts:** verdicts.json missing\n**Quick DUKD run:** no progress lines\n**Bench:** no rows\n');
+    expect(md).toBe('**Adapter:** adapter.json missing or empty\n**Verdicts:** verdicts.json missing or empty\n**Quick DUKD run:** no progress lines\n**Bench:** no rows\n');
+  });
+
+  it('reads files a time limit cut short: half-written JSON is named, not thrown', () => {
+    const md = summarizeGpuCheck({ adapter: '{"adapter": {"dev', verdicts: '{"failed": 0, "suites": {', train: '{"event": "progress", "st', bench: null });
+    expect(md).toMatch(/^\*\*Adapter:\*\* adapter.json is not JSON \(cut short\?\): "\{\\"adapter/m);
+    expect(md).toMatch(/^\*\*Verdicts:\*\* verdicts.json is not JSON \(cut short\?\)/m);
+    expect(md).toMatch(/no progress lines/);
   });
 });

@@ -17,8 +17,10 @@ describe('bench cases', () => {
   });
 
   it('runs a quick student case end to end (kit only) and formats it', async () => {
-    const rows = await runBenchmarks({ cases: ['student16-train'], quick: true, repeats: 1, workers: 2, torch: false, log: () => {} });
+    const streamed: unknown[] = []; // onRow: what `bench --json` prints as each case ends
+    const rows = await runBenchmarks({ cases: ['student16-train'], quick: true, repeats: 1, workers: 2, torch: false, log: () => {}, onRow: (r) => streamed.push(r) });
     expect(rows).toHaveLength(1);
+    expect(streamed).toEqual(rows);
     const r = rows[0];
     expect(r.case).toBe('student16-train');
     expect(r.threads).toBe(2);
