@@ -1,5 +1,7 @@
 // gpu-check's folder as a Markdown report (lib/bench/gpu-summary.ts): adapter, verdicts (failures listed),
 // the quick run's speed, and the bench rows with each paper-case variant against the default run.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { summarizeGpuCheck } from '../../lib/bench/gpu-summary';
 
@@ -57,5 +59,22 @@ describe('summarizeGpuCheck', () => {
     expect(md).toMatch(/^\*\*Adapter:\*\* adapter.json is not JSON \(cut short\?\): "\{\\"adapter/m);
     expect(md).toMatch(/^\*\*Verdicts:\*\* verdicts.json is not JSON \(cut short\?\)/m);
     expect(md).toMatch(/no progress lines/);
+  });
+
+  it('summarises the first real GPU run (NVIDIA H200, 2026-12-04; test/fixtures/gpu-check/2026-12-04-h200)', () => {
+    const dir = path.join(__dirname, '..', 'fixtures', 'gpu-check', '2026-12-04-h200');
+    const read = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
+    const md = summarizeGpuCheck({ adapter: read('adapter.json'), verdicts: read('verdicts.json'), train: read('train.jsonl'), bench: read('bench.jsonl') });
+    expect(md).toMatch(/^\*\*Adapter:\*\* nvidia-h200 \(vulkan, NVIDIA: 580\.159\.04/m);
+    // the one failure that run had: tf.profile's 16-byte timestamp buffers (18 kernels x 16 = 288 bytes)
+    expect(md).toMatch(/^\*\*Verdicts:\*\* 1 failed \(backend 10\/11, kit-conv 3\/3, train 2\/2, methods 4\/4\)/m);
+    expect(md).toMatch(/GPU bytes allocated 294032656,366059300,366059588/);
+    expect(md).toMatch(/^\*\*Quick DUKD run:\*\* 200\/200 steps/m);
+    const rows = md.split('\n').filter((l) => l.startsWith('| dukd-paper') || l.startsWith('| dckd-swinir'));
+    expect(rows).toHaveLength(7);
+    // bench.jsonl's first dukd-paper row: secondsMedian 0.8657 s, 9084.5 GFLOP, 67 TFLOP/s peak
+    expect(rows[0]).toMatch(/^\| dukd-paper \| default \| 0\.866 \|  \| 10\.49 \| 15\.7 % \| 8449 \| 60\.1 \| 5171 \/ 3384 \| 80 % \|/);
+    expect(rows[1]).toMatch(/^\| dukd-paper \| SRKD_WEBGPU_KIT_CONV=on \| 0\.828 \| 1\.05x \|.* FusedConv2D 22\.0 TF\/s/);
+    expect(rows.find((r) => r.startsWith('| dckd-swinir'))).toMatch(/\| 15\.415 \|.*\| 55787 \|/);
   });
 });
