@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The GPU check of the webgpu path, for a Linux x86-64 host with a GPU and its driver (e.g. NVIDIA's).
 #   OUT=<folder> bash scripts/gpu-check.sh [--allow-software] [--quick] [--budget-s N]
-# 1. The Vulkan loader (libvulkan.so.1): kept if present; else unpacked from .gpu/debs (scripts/gpu-pack.sh)
-#    or .gl/*.deb; else installed with apt-get (apt package libvulkan1).
+# 1. The Vulkan loader (libvulkan.so.1) and glvnd's dispatch library (libGLdispatch.so.0, which NVIDIA's Vulkan
+#    driver needs): kept if present; else unpacked from .gpu/debs (scripts/gpu-pack.sh) or .gl/*.deb; else
+#    installed with apt-get (apt packages libvulkan1, libglvnd0).
 # 2. The GPU's Vulkan driver: NVIDIA's ICD file is looked for where drivers and containers put it
 #    (/usr/share/vulkan/icd.d, /etc/vulkan/icd.d, /usr/local/nvidia/share/vulkan/icd.d).
 # 3. Node and node_modules: as installed; else from .gpu/ (scripts/gpu-pack.sh); else 'npm ci'.
@@ -12,14 +13,14 @@
 #                     backbone, the kernels an iteration needs that webgpu lacks
 #      checks.json    test/backend/webgpu-child.ts: kernel check, EDSR/RCAN/SwinIR training-step gradients
 #                     against the cpu backend, 4 Adam steps with tensor and GPU buffer counts, eval vs cpu
-#      verdicts.json  the checks of test/backend/webgpu.test.ts, test/backend/webgpu-kit-conv.test.ts (the opt-in
+#      verdicts.json  the checks of test/backend/webgpu.test.ts, test/backend/webgpu-kit-conv.test.ts (the kit's
 #                     tiled convolution), test/train/webgpu-train.test.ts (train() on webgpu vs cpu, resume bit
 #                     for bit) and test/train/webgpu-methods.test.ts (CSD, DCKD),
 #                     asserted by scripts/gpu-verdicts.ts: the same checks without vitest, which .gpu leaves out
 #      train.jsonl    a 200-step quick-preset DUKD run on webgpu (srkd train --json progress, steps/s)
 #      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case; DCKD last), then the
-#                     paper-scale case under five variants (the kit's tiled convolution, three tfjs-webgpu flags,
-#                     stock kernels instead of the kit's)
+#                     paper-scale case under variants (tfjs's forward convolution, its tiled input gradient,
+#                     stock kernels instead of the kit's) and the DCKD case twice (input-gradient shaders)
 #      log.txt        everything printed, ending with a Markdown summary (scripts/gpu-summary.ts)
 # --budget-s N: end within N seconds (a lease's time limit): each step gets what is left, less 30 s kept for the
 # summary; a step cut short keeps what it wrote (bench rows are written as each case ends), later steps are skipped.
@@ -57,21 +58,21 @@ timed() {
 }
 
 # --- 1. Vulkan loader ------------------------------------------------------------------------------------
-has_vulkan() { ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null; }
+has_vulkan() { ldconfig -p | grep 'libvulkan\.so\.1' >/dev/null && ldconfig -p | grep 'libGLdispatch\.so\.0' >/dev/null; }
 if ! has_vulkan && [ $ALLOW_SOFTWARE -eq 1 ]; then
   say "rehearsal (--allow-software): not installing the Vulkan loader on this host"
 elif ! has_vulkan; then
   debs=$(ls .gpu/debs/*.deb .gl/*.deb 2>/dev/null || true)
   if [ -n "$debs" ]; then
-    say "unpacking $(echo "$debs" | wc -l) .deb(s) (the Vulkan loader) into /"
+    say "unpacking $(echo "$debs" | wc -l) .deb(s) (the Vulkan loader, glvnd) into /"
     for f in $debs; do dpkg -x "$f" /; done
     ldconfig
   elif command -v apt-get >/dev/null; then
-    say "installing libvulkan1 with apt-get"
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends libvulkan1 >/dev/null
+    say "installing libvulkan1 and libglvnd0 with apt-get"
+    apt-get update -qq && apt-get install -y -qq --no-install-recommends libvulkan1 libglvnd0 >/dev/null
   fi
 fi
-has_vulkan || say "WARNING: libvulkan.so.1 is still missing (apt package libvulkan1)"
+has_vulkan || say "WARNING: libvulkan.so.1 or libGLdispatch.so.0 is still missing (apt packages libvulkan1, libglvnd0)"
 
 # --- 2. The driver's Vulkan ICD ----------------------------------------------------------------------------
 if [ -z "${VK_DRIVER_FILES:-}${VK_ICD_FILENAMES:-}" ]; then
@@ -147,27 +148,28 @@ CASES=(--cases dukd-paper,edsr-train,student16-train,edsr-infer)
 timed node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${CASES[@]}" "${QUICK[@]}" > "$OUT/bench.jsonl"
 bench=$?
 cat "$OUT/bench.jsonl"
-# The paper-scale case again under five variants: the kit's tiled forward convolution (opt-in until this
-# says it is faster), fewer queue submits (dispatches per submit, default 15),
-# tfjs-webgpu's tiled input-gradient shader instead of its default naive one (both pass every webgpu check),
-# im2col as its own shader, and tfjs-webgpu's stock kernels and ops instead of the kit's (its split-K
-# Conv2DBackpropFilter and its one-kernel Adam and EMA updates: what the kit kernels buy): which one moves the step time says what bounds it. Rows follow a {"variant": ...}
-# line in bench.jsonl.
+# The paper-scale case again under variants: tfjs's forward convolution instead of the kit's (on by default since
+# the H200 run of 2026-12-04), tfjs-webgpu's tiled input-gradient shader instead of its default naive one (both
+# pass every webgpu check; on the H200 the tiled one ran the kernel at 9.3 TFLOP/s against 5.7, but that
+# iteration was slower: to measure again), and tfjs-webgpu's stock kernels and ops instead of the kit's (its
+# Conv2DBackpropFilter and its many-kernel Adam and EMA updates: what the kit kernels buy). Rows follow a
+# {"variant": ...} line in bench.jsonl. Left out after that run: 128 dispatches per submit (0.72x) and
+# WEBGPU_CONV_SEPARATE_IM2COL_SHADER (its im2col buffer, 5.4 GB, passes WebGPU's 2 GiB binding limit).
 if [ ${#QUICK[@]} -eq 0 ]; then
   variant_row() {  # variant_row <VAR=value> <bench args...>: a {"variant"} line, then the rows
     say "benchmark variant: $1"
     echo "{\"variant\": \"$1\"}" >> "$OUT/bench.jsonl"
     timed env "$1" node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${@:2}" | tee -a "$OUT/bench.jsonl"
   }
-  # in the order of what they decide, so that a time budget cuts the least telling ones: the two candidate defaults,
-  # then one DCKD iteration (SwinIR pair x4, batch 16, LR 48) with its VQGAN share, in a process of its own
-  variant_row SRKD_WEBGPU_KIT_CONV=on --cases dukd-paper --repeats 3
-  variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dukd-paper --repeats 3
+  # in the order of what they decide, so that a time budget cuts the least telling ones: the defaults, then one
+  # DCKD iteration (SwinIR pair x4, batch 16, LR 48) with its VQGAN share, in a process of its own (its input
+  # gradients ran at 1.4 TFLOP/s on the H200: the tiled shader may help it more than DUKD)
+  variant_row SRKD_WEBGPU_KIT_CONV=off --cases dukd-paper --repeats 5
+  variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dukd-paper --repeats 5
   variant_row SRKD_TFJS_FLAGS= --cases dckd-swinir --repeats 3
-  for flags in WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE=128 WEBGPU_CONV_SEPARATE_IM2COL_SHADER=true; do
-    variant_row "SRKD_TFJS_FLAGS=$flags" --cases dukd-paper --repeats 3
-  done
-  # stock kernels last: if the stock filter gradient is as slow as its shader suggests, the time limit cuts that one only
+  variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dckd-swinir --repeats 3
+  # stock kernels last: slow (3.2 s per iteration on the H200, its filter gradient at 0.21 TFLOP/s), so a time
+  # budget cuts this one first
   variant_row SRKD_WEBGPU_KIT_KERNELS=off --cases dukd-paper --repeats 3
 fi
 say "summary (npm run gpu:summary -- <this folder> prints it again)"

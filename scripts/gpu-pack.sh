@@ -7,7 +7,9 @@
 #                       source maps, browser bundles (tfjs's UMD files: Node loads the .node.js ones), tfjs's own tests,
 #                       tfjs-node, notebook tooling (tslab, zeromq, core-js, rollup), tsc's CLI and translations,
 #                       vitest with vite and its bundler rolldown: gpu-check.sh asserts with scripts/gpu-verdicts.ts)
-#   debs/               the Vulkan loader's .deb (libvulkan1), unpacked there with dpkg -x
+#   debs/               the .debs of the Vulkan loader (libvulkan1) and of glvnd (libglvnd0 and its GL front ends):
+#                       NVIDIA's Vulkan driver, libGLX_nvidia.so.0, links glvnd's libGLdispatch.so.0, which the H200
+#                       machine of 2026-12-04 lacked (the loader found no driver until these six were unpacked)
 # The device tool carries at most 64 MiB with the working tree; this prints the total and fails above it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -31,7 +33,7 @@ tar -c --exclude='*.map' --exclude='*.min.js' --exclude='*.es2017.js' --exclude=
       tfjs-converter/dist/tf-converter tfjs-data/dist/tf-data; do echo "--exclude=node_modules/@tensorflow/$b.js"; done) \
   node_modules | xz -T0 -6 > .gpu/node_modules.tar.xz
 # Debian's libvulkan1 is a plain shared library: it unpacks into / on Ubuntu-based GPU images as well.
-(cd .gpu/debs && apt-get download libvulkan1 >/dev/null)
+(cd .gpu/debs && apt-get download libvulkan1 libglvnd0 libglx0 libegl1 libgl1 libgles2 libopengl0 >/dev/null)
 # The Set5 images the webgpu checks evaluate on are tracked in test/fixtures and travel with the working tree.
 tree=$(git ls-files -z | xargs -0 du -cb 2>/dev/null | tail -1 | cut -f1)
 pack=$(du -sb .gpu | cut -f1)

@@ -5,7 +5,7 @@
  * tfjs-backend-webgpu registers itself only in a browser (it looks for navigator.gpu), so the kit picks
  * the adapter and registers the backend factory itself:
  * - a GPU: Dawn's Vulkan backend, which needs the Vulkan loader (libvulkan.so.1, Debian package libvulkan1)
- *   and the GPU vendor's Vulkan driver (e.g. the NVIDIA driver). Dawn refuses Mesa's lavapipe (software
+ *   and the GPU vendor's Vulkan driver (e.g. the NVIDIA driver, which needs libGLdispatch.so.0: libglvnd0). Dawn refuses Mesa's lavapipe (software
  *   Vulkan; measured here on Mesa's software GL: every training kernel present, gradients equal to the cpu backend's), and a software adapter is never auto-selected.
  * - no GPU (forced, for correctness checks on CPU hosts and CI): Mesa's llvmpipe through Dawn's OpenGL
  *   backend on surfaceless EGL. It exists only at WebGPU's 'compatibility' feature level (the core level
@@ -68,6 +68,12 @@ interface SystemLibrary {
 }
 
 const VULKAN_LOADER: SystemLibrary = { file: 'libvulkan.so.1', aptPackage: 'libvulkan1' };
+/**
+ * NVIDIA's Vulkan driver is libGLX_nvidia.so.0, which needs glvnd's dispatch library. GPU containers with only
+ * the driver mounted can lack it: on the H200 of 2026-12-04 the loader then said "Could not get
+ * 'vkCreateInstance' via 'vk_icdGetInstanceProcAddr' for ICD libGLX_nvidia.so.0" and Dawn found no adapter.
+ */
+const GLVND_DISPATCH: SystemLibrary = { file: 'libGLdispatch.so.0', aptPackage: 'libglvnd0' };
 const GL_LIBRARIES: readonly SystemLibrary[] = [
   { file: 'libEGL.so.1', aptPackage: 'libegl1' },
   { file: 'libEGL_mesa.so.0', aptPackage: 'libegl-mesa0' },
@@ -170,7 +176,10 @@ async function vulkanAdapter(findLibrary: (file: string) => boolean): Promise<Ad
   // longer than most kernels of a step. Nothing else reads timestamps.
   const gpu = createInstance(['backend=vulkan', 'disable-dawn-features=timestamp_quantization']);
   const a = await gpu.requestAdapter({ powerPreference: 'high-performance' });
-  if (!a) return { ok: false, reason: 'Dawn found no usable Vulkan adapter (no GPU, or its Vulkan driver is not installed)' };
+  if (!a) {
+    const glvnd = findLibrary(GLVND_DISPATCH.file) ? '' : `; NVIDIA's Vulkan driver also needs ${missingText([GLVND_DISPATCH])}, which is not installed`;
+    return { ok: false, reason: `Dawn found no usable Vulkan adapter (no GPU, or its Vulkan driver is not installed)${glvnd}` };
+  }
   return { ok: true, adapter: describeAdapter(a, 'vulkan', 'core'), dawnAdapter: a, gpu };
 }
 
@@ -237,7 +246,7 @@ export function registerWebgpuBackend(probe: AdapterFound): WebgpuAdapter {
     void device.lost.then((info) => {
       if (info.reason !== 'destroyed') process.stderr.write(`srkd: WebGPU device lost (${info.reason}): ${info.message}\n`);
     });
-    return withDispatchCount(withSubmitsWhileProfiling(withClearReadSyncError(new WebGPUBackend(device, dawnAdapter.info))));
+    return withGpuErrorsRaised(withDispatchCount(withSubmitsWhileProfiling(withClearReadSyncError(new WebGPUBackend(device, dawnAdapter.info)))), device);
   }, 0 /* never picked implicitly: the kit always calls setBackend */);
   registeredAdapter = probe.adapter;
   return registeredAdapter;
@@ -262,6 +271,44 @@ function withClearReadSyncError(backend: tf.KernelBackend): tf.KernelBackend {
       }
       throw e;
     }
+  };
+  return backend;
+}
+
+/** The device's error events, as GPUDevice in the 'webgpu' package delivers them. */
+type ErrorEvents = { addEventListener(type: 'uncapturederror', f: (e: { error: { constructor: { name: string }; message: string } }) => void): void };
+
+/**
+ * WebGPU reports a command it rejects (a binding past maxStorageBufferBindingSize, a buffer it cannot allocate)
+ * as an event, and the command is skipped: tfjs-webgpu goes on, and results computed from then on are wrong
+ * without a word (on the H200, tfjs's separate im2col shader at paper size wanted a 5.4 GB binding and the bench
+ * timed an iteration that computed nothing). Here the next read (await tensor.data(): a logged loss, an
+ * evaluation, a checkpoint) fails with the first error's message, so nothing computed after it is trusted or
+ * saved. Reported once: reads after that work again.
+ */
+function withGpuErrorsRaised(backend: tf.KernelBackend, device: unknown): tf.KernelBackend {
+  const errors: string[] = [];
+  (device as ErrorEvents).addEventListener('uncapturederror', (e) => {
+    errors.push(`${e.error.constructor.name}: ${e.error.message.split('\n')[0]}`);
+  });
+  const b = backend as unknown as { read(dataId: object): Promise<unknown> };
+  const stock = b.read.bind(backend);
+  b.read = async (dataId) => {
+    let values: unknown;
+    let failure: unknown = null;
+    try {
+      values = await stock(dataId);
+    } catch (e) {
+      failure = e; // a read that the rejected command broke: the GPU's error says more
+    }
+    if (errors.length) {
+      const [first, n] = [errors[0], errors.length];
+      errors.length = 0;
+      throw new Error(`the GPU rejected ${n === 1 ? 'a command' : `${n} commands`} since the last read, so this result and any computed ` +
+        `with it are invalid: ${first}${/OutOfMemory/.test(first) ? ' (a smaller batch or patch size needs less)' : ''}`);
+    }
+    if (failure) throw failure;
+    return values;
   };
   return backend;
 }

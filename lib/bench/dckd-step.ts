@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../backend/index';
-import { gpuPoolPeak } from '../backend/webgpu';
+import { gpuBufferCounts, gpuPoolPeak } from '../backend/webgpu';
 import { type DckdConfig, dckdDegradedInputs, dckdPreset } from '../distill/dckd';
 import { findFeatureWeights } from '../io/feature-weights';
 import { loadVqgan } from '../io/frozen-nets';
@@ -118,6 +118,13 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
     const times: number[] = [];
     const vqTimes: number[] = [];
     const pool = gpuPoolPeak();
+    // Buffers the pool creates after the warm-up: on the H200 an iteration spent ~80 % of its time outside
+    // kernels and varied by 20 % between iterations; new multi-GB buffers (created and cleared) would do that.
+    const poolState = (): string => {
+      const b = gpuBufferCounts();
+      return b ? `; GPU pool ${b.used + b.free} buffers, ${(b.bytesAllocated / 2 ** 20).toFixed(0)} MiB` : '';
+    };
+    log(`bench: dckd-swinir: after the warm-up${poolState()}`);
     for (let i = 1; i <= repeats; i++) {
       let t0 = performance.now();
       await step(i);
@@ -126,7 +133,7 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
       await vqOnly();
       vqTimes.push((performance.now() - t0) / 1000);
       pool.sample();
-      log(`bench: dckd-swinir: iteration ${i}/${repeats}: ${times[i - 1].toFixed(2)} s, VQGAN part ${vqTimes[i - 1].toFixed(2)} s`);
+      log(`bench: dckd-swinir: iteration ${i}/${repeats}: ${times[i - 1].toFixed(2)} s, VQGAN part ${vqTimes[i - 1].toFixed(2)} s${poolState()}`);
     }
     const seconds = median(times);
     const vqSeconds = median(vqTimes);

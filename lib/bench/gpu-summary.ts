@@ -81,7 +81,8 @@ export function summarizeGpuCheck(files: GpuCheckFiles): string {
   const rows: { variant: string; row: BenchRow }[] = [];
   let variant = '';
   for (const l of jsonLines(files.bench) as BenchLine[]) {
-    if ('variant' in l) variant = l.variant;
+    // 'VAR=' (an empty setting, e.g. the DCKD case's own process) is the default run too
+    if ('variant' in l) variant = /^[A-Z_]+=$/.test(l.variant) ? '' : l.variant;
     else rows.push({ variant, row: l });
   }
   if (!rows.length) {

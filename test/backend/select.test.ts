@@ -74,6 +74,15 @@ describe('initBackend', () => {
     expect(auto).toEqual({ ok: false, reason: 'the Vulkan loader libvulkan.so.1 (apt package libvulkan1) is not installed' });
   });
 
+  it.runIf(noVulkan)("names glvnd's dispatch library when Dawn finds no Vulkan adapter and it is missing (NVIDIA's driver needs it)", () => {
+    const r = runIn({}, `require('./lib/backend/webgpu').probeWebgpuAdapter('gpu', { findLibrary: (f) => f !== 'libGLdispatch.so.0' })`);
+    expect(r.status).toBe(0);
+    expect(lastJson(r.stdout)).toEqual({
+      ok: false,
+      reason: "Dawn found no usable Vulkan adapter (no GPU, or its Vulkan driver is not installed); NVIDIA's Vulkan driver also needs libGLdispatch.so.0 (apt package libglvnd0), which is not installed",
+    });
+  });
+
   it('tells software adapters from GPUs by what Dawn reports', () => {
     const soft = [
       { device: 'llvmpipe-llvm-15-0-6-256-bits-', description: 'OpenGL version 4.5 (Core Profile) Mesa 22.3.6' },

@@ -103,11 +103,13 @@ const UPDATE_SHAPES: readonly number[][] = [[3, 3, 5, 7], [7], [1], [3000, 3001]
 export type UpdateTrace = {
   fused: boolean; values: number[][]; ema: number[][]; slots: number[][]; slotNames: string[];
   kernels: number; kernelNames: string[]; dispatches: number | null; numTensors: number[]; gpuBytesAllocated: number[];
+  /** The adapter has timestamp queries: tf.profile then times each kernel through 16-byte query buffers. */
+  timestampQuery: boolean;
 };
 
 /**
- * Three Adam + EMA updates of UPDATE_SHAPES through the trainer's optimiser (KitAdamOptimizer, emaUpdate) with
- * a learning rate that changes per step; the third under tf.profile. Returns the values, EMA and Adam slots
+ * Four Adam + EMA updates of UPDATE_SHAPES through the trainer's optimiser (KitAdamOptimizer, emaUpdate) with
+ * a learning rate that changes per step; the last under tf.profile (whose timestamp buffers join the pool). Returns the values, EMA and Adam slots
  * (sampled: every 997th element, so the JSON stays small), the kernels of one update, and per-step counts.
  */
 async function weightUpdates(): Promise<UpdateTrace> {
@@ -116,10 +118,11 @@ async function weightUpdates(): Promise<UpdateTrace> {
   const vars = UPDATE_SHAPES.map((s, i) => tf.variable(rand(s), true, `upd${tf.getBackend()}${i}`));
   const emas = vars.map((v) => tf.variable(tf.clone(v), false));
   const adam = new KitAdamOptimizer(0, 0.9, 0.99, 1e-8);
-  const trace: UpdateTrace = { fused: KitAdamOptimizer.fused(), values: [], ema: [], slots: [], slotNames: [], kernels: 0, kernelNames: [], dispatches: null, numTensors: [], gpuBytesAllocated: [] };
+  const trace: UpdateTrace = { fused: KitAdamOptimizer.fused(), values: [], ema: [], slots: [], slotNames: [], kernels: 0, kernelNames: [], dispatches: null, numTensors: [], gpuBytesAllocated: [],
+    timestampQuery: (tf.backend() as unknown as { supportTimestampQuery?: boolean }).supportTimestampQuery === true };
   const sample = async (t: tf.Tensor): Promise<number[]> => Array.from(await t.data()).filter((_, i) => i % 997 === 0);
   try {
-    for (let step = 0; step < 3; step++) {
+    for (let step = 0; step < 4; step++) {
       (adam as unknown as { learningRate: number }).learningRate = 1e-2 * (step + 1);
       const grads = tf.tidy(() => UPDATE_SHAPES.map((s) => tf.mul(rand(s), step + 1)));
       const update = (): tf.Tensor[] => {
@@ -127,7 +130,7 @@ async function weightUpdates(): Promise<UpdateTrace> {
         vars.forEach((v, i) => emaUpdate(emas[i], v, 0.999));
         return [];
       };
-      if (step === 2) {
+      if (step === 3) {
         const before = gpuDispatchCount();
         const info = await tf.profile(update);
         trace.dispatches = before === null ? null : gpuDispatchCount()! - before;
@@ -272,6 +275,22 @@ async function main(): Promise<void> {
   }
   tf.dispose(big);
 
+  // a command WebGPU rejects (here a buffer with usages it forbids together): the next read fails naming it, the one
+  // after reads again
+  const gpuError = { message: '', afterwards: [] as number[] };
+  const device = (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): { destroy(): void } } }).device;
+  const G = globalThis as unknown as { GPUBufferUsage: { MAP_READ: number; STORAGE: number } };
+  const invalid = device.createBuffer({ size: 4, usage: G.GPUBufferUsage.MAP_READ | G.GPUBufferUsage.STORAGE });
+  const sum = tf.add(tf.ones([64, 64]), 1);
+  try {
+    await sum.data();
+  } catch (e) {
+    gpuError.message = (e as Error).message;
+  }
+  gpuError.afterwards = Array.from(await sum.data()).slice(0, 2);
+  tf.dispose(sum);
+  invalid.destroy();
+
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-webgpu-'));
   for (const [from, to] of [['HR/butterfly.png', 'HR/butterfly.png'], ['LR_bicubic/X4/butterflyx4.png', 'LR_bicubic/X4/butterflyx4.png']]) {
     fs.mkdirSync(path.dirname(path.join(tmp, 'Mini', to)), { recursive: true });
@@ -288,7 +307,7 @@ async function main(): Promise<void> {
   lap('eval');
 
   process.stdout.write(`${JSON.stringify({
-    backend: info.name, adapter: info.adapter, kitKernels: info.kitKernels, filterGrads, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, gpuUpdates, cpuUpdates, dispatchProbe, readSyncError, profiledPool,
+    backend: info.name, adapter: info.adapter, kitKernels: info.kitKernels, filterGrads, missing, missingError, gradRows, featureRows, gpuSteps, cpuSteps, gpuUpdates, cpuUpdates, dispatchProbe, readSyncError, gpuError, profiledPool,
     eval: {
       psnrGpu: gpuEval.psnr, psnrCpu: cpuEval.psnr, tiledMaxAbsDiff: maxAbsDiff(gpuEval.tiled, cpuEval.tiled),
       tensorsBefore: gpuEval.tensorsBefore, tensorsAfter: gpuEval.tensorsAfter, pngDiff,

@@ -1,5 +1,5 @@
 /**
- * Checks of the kit's opt-in webgpu forward convolution (SRKD_WEBGPU_KIT_CONV=on), on whatever adapter the
+ * Checks of the kit's webgpu forward convolution (on by default; here SRKD_WEBGPU_KIT_CONV=on), on whatever adapter the
  * child gets (CI: Mesa's software OpenGL; GPU hosts: the GPU). Run by webgpu-kit-conv.test.ts (vitest) and
  * scripts/gpu-verdicts.ts.
  */
@@ -36,7 +36,7 @@ const checks: Check<KitConvResult>[] = [
 ];
 
 export const KIT_CONV_SUITE: WebgpuSuite<KitConvResult> = {
-  title: "webgpu: the kit's tiled forward convolution (opt-in)",
+  title: "webgpu: the kit's tiled forward convolution",
   file: 'test/backend/webgpu-kit-conv.test.ts',
   run: async () => {
     const c = await runJsonChild<KitConvResult & { unavailable?: string }>('test/backend/webgpu-kit-conv-child.ts', 'webgpu', { SRKD_WEBGPU_KIT_CONV: 'on' });

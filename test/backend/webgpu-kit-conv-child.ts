@@ -1,5 +1,5 @@
 /**
- * The kit's opt-in webgpu forward convolution (lib/backend/webgpu-kernels/conv2d-tiled.ts), run by
+ * The kit's webgpu forward convolution (lib/backend/webgpu-kernels/conv2d-tiled.ts), run by
  * webgpu-kit-conv-checks.ts with SRKD_WEBGPU_KIT_CONV=on in a process of its own: convolutions against the cpu
  * backend (tiles with ragged ends, strides, padding, 1x1, 3 channels, bias, ReLU), which shader ran for each, and
  * full EDSR, RCAN and SwinIR training-step gradients with it. Prints one JSON line ({ unavailable } without an adapter).

@@ -75,6 +75,7 @@ describe('summarizeGpuCheck', () => {
     // bench.jsonl's first dukd-paper row: secondsMedian 0.8657 s, 9084.5 GFLOP, 67 TFLOP/s peak
     expect(rows[0]).toMatch(/^\| dukd-paper \| default \| 0\.866 \|  \| 10\.49 \| 15\.7 % \| 8449 \| 60\.1 \| 5171 \/ 3384 \| 80 % \|/);
     expect(rows[1]).toMatch(/^\| dukd-paper \| SRKD_WEBGPU_KIT_CONV=on \| 0\.828 \| 1\.05x \|.* FusedConv2D 22\.0 TF\/s/);
-    expect(rows.find((r) => r.startsWith('| dckd-swinir'))).toMatch(/\| 15\.415 \|.*\| 55787 \|/);
+    // its process ran under 'SRKD_TFJS_FLAGS=' (nothing set): a default row
+    expect(rows.find((r) => r.startsWith('| dckd-swinir'))).toMatch(/^\| dckd-swinir \| default \| 15\.415 \|.*\| 55787 \|/);
   });
 });

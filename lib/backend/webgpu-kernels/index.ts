@@ -2,19 +2,20 @@
  * Kernels the kit registers on tfjs-webgpu: replacements for stock ones that would leave a GPU idle, and new
  * ones that do in one dispatch what stock ops do in many (the reasons are in each file).
  * SRKD_WEBGPU_KIT_KERNELS=off keeps the stock kernels and ops (to compare, or to rule the kit out);
- * SRKD_WEBGPU_KIT_CONV=on adds the kit's forward convolution (conv2d-tiled.ts), off until measured on a GPU.
+ * SRKD_WEBGPU_KIT_CONV=off keeps tfjs's forward convolution and the other kit kernels (conv2d-tiled.ts says why it
+ * is on by default: measured on an H200).
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
 import { makeConv2DTiled } from './conv2d-tiled';
 import { WEIGHT_UPDATE_KERNELS } from './weight-updates';
 
-type Replacement = { readonly name: string; readonly make: (stock: tf.KernelFunc) => tf.KernelFunc; readonly optIn?: string };
+/** `switchVar`: an on/off variable (default on) for this replacement alone. */
+type Replacement = { readonly name: string; readonly make: (stock: tf.KernelFunc) => tf.KernelFunc; readonly switchVar?: string };
 const REPLACED: readonly Replacement[] = [
   { name: 'Conv2DBackpropFilter', make: makeConv2DBackpropFilter },
-  // opt-in until a GPU says it beats the stock shader (SRKD_WEBGPU_KIT_CONV=on)
-  { name: 'Conv2D', make: makeConv2DTiled, optIn: 'SRKD_WEBGPU_KIT_CONV' },
-  { name: 'FusedConv2D', make: makeConv2DTiled, optIn: 'SRKD_WEBGPU_KIT_CONV' },
+  { name: 'Conv2D', make: makeConv2DTiled, switchVar: 'SRKD_WEBGPU_KIT_CONV' },
+  { name: 'FusedConv2D', make: makeConv2DTiled, switchVar: 'SRKD_WEBGPU_KIT_CONV' },
 ];
 
 /** Kernels tfjs does not have; callers use them where the backend has them (lib/parallel/weight-updates.ts). */
@@ -31,11 +32,11 @@ export function registerWebgpuKitKernels(env: NodeJS.ProcessEnv = process.env): 
     return v === 'on';
   };
   const kit = onOff('SRKD_WEBGPU_KIT_KERNELS', 'on');
-  const optedIn = new Map(REPLACED.flatMap((k) => (k.optIn ? [[k.optIn, onOff(k.optIn, 'off')] as const] : [])));
+  const switches = new Map(REPLACED.flatMap((k) => (k.switchVar ? [[k.switchVar, onOff(k.switchVar, 'on')] as const] : [])));
   registered = [];
   if (!kit) return registered;
   for (const k of REPLACED) {
-    if (k.optIn && !optedIn.get(k.optIn)) continue;
+    if (k.switchVar && !switches.get(k.switchVar)) continue;
     const stock = tf.getKernel(k.name, 'webgpu');
     if (!stock) throw new Error(`tfjs-webgpu has no stock ${k.name} kernel to replace (version changed?)`);
     tf.unregisterKernel(k.name, 'webgpu');
