@@ -391,6 +391,13 @@ export function gpuBufferCounts(): GpuBufferCounts | null {
   return { used: bm.numUsedBuffers, free: bm.numFreeBuffers, bytesUsed: bm.numBytesUsed, bytesAllocated: bm.numBytesAllocated };
 }
 
+/** Compute pipelines (compiled shaders) tfjs-webgpu has cached; null off webgpu. Growth after a warm-up means
+ * shaders compiled anew every iteration. */
+export function gpuPipelineCount(): number | null {
+  if (tf.getBackend() !== 'webgpu') return null;
+  return Object.keys((tf.backend() as unknown as { pipelineCache: Record<string, unknown> }).pipelineCache).length;
+}
+
 /** The most GPU memory the buffer pool has held at the samples taken (MiB); `mib()` is null off webgpu. */
 export function gpuPoolPeak(): { sample(): void; mib(): number | null } {
   let bytes = gpuBufferCounts()?.bytesAllocated ?? null;

@@ -13,7 +13,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { backendInfo } from '../backend/index';
-import { gpuBufferCounts, gpuPoolPeak } from '../backend/webgpu';
+import { gpuBufferCounts, gpuPipelineCount, gpuPoolPeak } from '../backend/webgpu';
 import { type DckdConfig, dckdDegradedInputs, dckdPreset } from '../distill/dckd';
 import { findFeatureWeights } from '../io/feature-weights';
 import { loadVqgan } from '../io/frozen-nets';
@@ -118,11 +118,12 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
     const times: number[] = [];
     const vqTimes: number[] = [];
     const pool = gpuPoolPeak();
-    // Buffers the pool creates after the warm-up: on the H200 an iteration spent ~80 % of its time outside
-    // kernels and varied by 20 % between iterations; new multi-GB buffers (created and cleared) would do that.
+    // Buffers and shaders created after the warm-up: on the H200 an iteration spent ~80 % of its time outside
+    // kernels and varied by 20 % between iterations; new multi-GB buffers (created and cleared) or shaders
+    // compiled anew each iteration would do that.
     const poolState = (): string => {
       const b = gpuBufferCounts();
-      return b ? `; GPU pool ${b.used + b.free} buffers, ${(b.bytesAllocated / 2 ** 20).toFixed(0)} MiB` : '';
+      return b ? `; GPU pool ${b.used + b.free} buffers, ${(b.bytesAllocated / 2 ** 20).toFixed(0)} MiB; ${gpuPipelineCount()} pipelines` : '';
     };
     log(`bench: dckd-swinir: after the warm-up${poolState()}`);
     for (let i = 1; i <= repeats; i++) {
