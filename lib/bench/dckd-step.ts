@@ -37,6 +37,8 @@ export function dckdBenchCase(quick: boolean): DckdBenchCase {
 
 export interface DckdStepResult {
   readonly secondsMedian: number;
+  /** Of those, the time the host took to issue every op of the iteration, before the loss is awaited (median). */
+  readonly hostSecondsMedian: number;
   /** The VQGAN passes of one iteration alone (forward and backward), median seconds. */
   readonly vqganSecondsMedian: number;
   /** vqganSecondsMedian / secondsMedian. */
@@ -92,7 +94,9 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
       const both = dckdVqganTerms(vq, { anchor: sr, positive: t, negatives });
       return tf.add(tf.mul(cfg.dclWeight, contrastiveRatio(both.sums, DCKD_FEATURE_WEIGHTS)), tf.mul(cfg.ceWeight, both.ce)) as tf.Scalar;
     });
+    let hostSeconds = 0;
     const step = async (i: number): Promise<void> => {
+      const t0 = performance.now();
       const ctx = { step: i, seed: 0, sampleOffset: 0, batchSizeTotal: c.batch };
       const prep = tf.tidy(() => {
         const out = history.forward(tf.concat([lr, ...dckdDegradedInputs(cfg, lr, ctx)], 0)).out;
@@ -103,6 +107,7 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
         return tf.addN([tf.mul(cfg.recWeight, l1(sr, hr)), tf.mul(cfg.kdWeight, l1(sr, prep.t)), vqTerms(sr, prep.t, prep.negatives)]) as tf.Scalar;
       }, vars);
       adam.applyGradients(vars.map((v) => ({ name: v.name, tensor: grads[v.name] })));
+      hostSeconds = (performance.now() - t0) / 1000;
       await value.data();
       tf.dispose([value, grads, prep]);
     };
@@ -116,6 +121,7 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
     const vqCount = await countFlops(async () => { await vqOnly(); return [] as tf.Tensor[]; });
     log(`bench: dckd-swinir: warm-up done (${(vqCount.flops / 1e9).toFixed(0)} GFLOP in the VQGAN passes)`);
     const times: number[] = [];
+    const hostTimes: number[] = [];
     const vqTimes: number[] = [];
     const pool = gpuPoolPeak();
     // Buffers and shaders created after the warm-up: on the H200 an iteration spent ~80 % of its time outside
@@ -130,11 +136,12 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
       let t0 = performance.now();
       await step(i);
       times.push((performance.now() - t0) / 1000);
+      hostTimes.push(hostSeconds);
       t0 = performance.now();
       await vqOnly();
       vqTimes.push((performance.now() - t0) / 1000);
       pool.sample();
-      log(`bench: dckd-swinir: iteration ${i}/${repeats}: ${times[i - 1].toFixed(2)} s, VQGAN part ${vqTimes[i - 1].toFixed(2)} s${poolState()}`);
+      log(`bench: dckd-swinir: iteration ${i}/${repeats}: ${times[i - 1].toFixed(2)} s (ops issued in ${hostSeconds.toFixed(2)} s), VQGAN part ${vqTimes[i - 1].toFixed(2)} s${poolState()}`);
     }
     const seconds = median(times);
     const vqSeconds = median(vqTimes);
@@ -142,12 +149,12 @@ export async function timeDckdStep(c: DckdBenchCase, repeats: number, opts: Dckd
     const profile = stepProfile(full, seconds);
     const gpuMiB = pool.mib();
     return {
-      secondsMedian: seconds, vqganSecondsMedian: vqSeconds, gpuMemoryMiB: gpuMiB, vqganShare: vqSeconds / seconds, gflopPerIteration: full.flops / 1e9, vqganGflop: vqCount.flops / 1e9,
+      secondsMedian: seconds, hostSecondsMedian: median(hostTimes), vqganSecondsMedian: vqSeconds, gpuMemoryMiB: gpuMiB, vqganShare: vqSeconds / seconds, gflopPerIteration: full.flops / 1e9, vqganGflop: vqCount.flops / 1e9,
       backend: backendInfo()?.name ?? tf.getBackend(),
       note: `dckd x${c.scale}, SwinIR-M teacher, SwinIR 60/4x6 student, batch ${c.batch}, LR ${c.sizeLr} px, N = ${cfg.negatives}; ` +
         `VQGAN ${file ? `from ${file}` : vqCfg === DCKD_VQGAN_CONFIG ? 'with random weights of the real checkpoint\'s sizes (timing only)' : `with random weights, ch ${vqCfg.ch} (not the real sizes)`}; ` +
         `VQGAN passes ${(100 * vqSeconds / seconds).toFixed(0)} % of the step (${vqSeconds.toFixed(2)} of ${seconds.toFixed(2)} s), main thread; ` +
-        (gpuMiB === null ? '' : `GPU memory ${gpuMiB.toFixed(0)} MiB; `) +
+        (gpuMiB === null ? '' : `GPU memory ${gpuMiB.toFixed(0)} MiB; `) + `ops issued in ${median(hostTimes).toFixed(2)} s of it; ` +
         describeProfile(profile),
       profile,
     };

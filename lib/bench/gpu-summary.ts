@@ -47,7 +47,7 @@ function rowCells(variant: string, r: BenchRow, base: BenchRow | undefined): str
   const profile = m?.profile ?? d?.profile;
   const speedup = base && base !== r && base.case === r.case ? base.secondsMedian / r.secondsMedian : null;
   return [
-    r.case, variant || 'default', fmt(r.secondsMedian, 3), speedup === null ? '' : `${speedup.toFixed(2)}x`,
+    r.case, variant || 'default', fmt(r.secondsMedian, 3), fmt(m?.hostSecondsMedian ?? d?.hostSecondsMedian, 3), speedup === null ? '' : `${speedup.toFixed(2)}x`,
     m ? fmt(m.tflops, 2) : fmt(r.gflops / 1000, 3), m?.fractionOfPeak == null ? '-' : `${(100 * m.fractionOfPeak).toFixed(1)} %`,
     fmt(m?.gpuMemoryMiB ?? d?.gpuMemoryMiB, 0), m ? fmt(m.projectedHours, 1) : '-',
     profile ? `${profile.kernels}${profile.dispatches === null ? '' : ` / ${profile.dispatches}`}` : '-',
@@ -91,7 +91,7 @@ export function summarizeGpuCheck(files: GpuCheckFiles): string {
   }
   const defaults = new Map<string, BenchRow>();
   for (const { variant: v, row } of rows) if (!v && !defaults.has(row.case)) defaults.set(row.case, row);
-  const head = ['case', 'variant', 's/iter', 'vs default', 'TFLOP/s', '% FP32 peak', 'GPU MiB', '250k h', 'kernels / dispatches', 'busy', 'top kernels'];
+  const head = ['case', 'variant', 's/iter', 'ops issued s', 'vs default', 'TFLOP/s', '% FP32 peak', 'GPU MiB', '250k h', 'kernels / dispatches', 'busy', 'top kernels'];
   out.push('', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`);
   for (const { variant: v, row } of rows) out.push(`| ${rowCells(v, row, defaults.get(row.case)).join(' | ')} |`);
   return `${out.join('\n')}\n`;

@@ -315,6 +315,7 @@ export async function runBenchmarks(opts: BenchOptions = {}): Promise<BenchRow[]
         m.fractionOfPeak === null ? 'FP32 peak unknown (SRKD_GPU_PEAK_TFLOPS)' : `${(100 * m.fractionOfPeak).toFixed(1)} % of ${m.peakTflops} TFLOP/s FP32 peak`,
         m.gpuMemoryMiB === null ? '' : `GPU memory ${m.gpuMemoryMiB.toFixed(0)} MiB`,
         `${m.totalSteps} steps ≈ ${m.projectedHours.toFixed(1)} h`,
+        `ops issued in ${m.hostSecondsMedian.toFixed(3)} s of it`,
         describeProfile(m.profile),
       ].filter(Boolean).join('; '),
       method: m,

@@ -20,6 +20,11 @@ import { countFlops, type StepProfile, stepProfile } from './flop-count';
 
 export interface MethodStepResult {
   readonly secondsMedian: number;
+  /**
+   * Of those, the time the host took to record the iteration (every op issued, before its losses are awaited),
+   * median. On a GPU, near secondsMedian means the host (JavaScript, Dawn) bounds the step; far below, the GPU.
+   */
+  readonly hostSecondsMedian: number;
   /** Counted convolution + matmul work of one iteration, GFLOP. */
   readonly gflopPerIteration: number;
   readonly tflops: number;
@@ -115,9 +120,12 @@ export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise
     await (await engine.step(batch, opts(0))).readTerms();
     const pool = gpuPoolPeak();
     const times: number[] = [];
+    const hostTimes: number[] = [];
     for (let i = 1; i <= repeats; i++) {
       const t0 = performance.now();
-      await (await engine.step(batch, opts(i))).readTerms();
+      const recorded = await engine.step(batch, opts(i));
+      hostTimes.push((performance.now() - t0) / 1000);
+      await recorded.readTerms();
       times.push((performance.now() - t0) / 1000);
       pool.sample();
     }
@@ -131,6 +139,7 @@ export async function timeMethodStep(cfg: TrainConfig, repeats: number): Promise
     const tflops = counted.flops / seconds / 1e12;
     return {
       secondsMedian: seconds,
+      hostSecondsMedian: median(hostTimes),
       gflopPerIteration: counted.flops / 1e9,
       tflops,
       peakTflops: peak,

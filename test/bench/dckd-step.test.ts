@@ -23,6 +23,9 @@ describe('timeDckdStep', () => {
     const r = await timeDckdStep(tiny, 2, { vqgan: SMOKE_VQGAN_CONFIG, findFile: false, log: (l) => lines.push(l) });
     expect(tf.memory().numTensors).toBe(before);
     expect(r.secondsMedian).toBeGreaterThan(0);
+    expect(r.hostSecondsMedian).toBeGreaterThan(0);
+    expect(r.hostSecondsMedian).toBeLessThanOrEqual(r.secondsMedian);
+    expect(r.note).toMatch(/ops issued in \d+\.\d\d s of it/);
     expect(r.vqganShare).toBeGreaterThan(0);
     expect(r.vqganShare).toBeLessThan(1);
     expect(r.vqganGflop).toBeGreaterThan(0);

@@ -11,7 +11,7 @@ const profile = (kernels: number, dispatches: number, busy: number) => ({
 });
 const paper = (seconds: number) => ({
   case: 'dukd-paper', backend: 'webgpu', threads: 1, simd: null, secondsMedian: seconds, gflops: 9080 / seconds, gflopPerIteration: 9080, batch: 16, sizeLr: 48, repeats: 3,
-  method: { secondsMedian: seconds, gflopPerIteration: 9080, tflops: 9.08 / seconds, peakTflops: 67, fractionOfPeak: 9.08 / seconds / 67, gpuMemoryMiB: 20480, projectedHours: (seconds * 250000) / 3600, totalSteps: 250000, backend: 'webgpu', note: '', profile: profile(5087, 3485, 0.8) },
+  method: { secondsMedian: seconds, hostSecondsMedian: seconds / 4, gflopPerIteration: 9080, tflops: 9.08 / seconds, peakTflops: 67, fractionOfPeak: 9.08 / seconds / 67, gpuMemoryMiB: 20480, projectedHours: (seconds * 250000) / 3600, totalSteps: 250000, backend: 'webgpu', note: '', profile: profile(5087, 3485, 0.8) },
 });
 const FILES = {
   adapter: JSON.stringify({ kitKernels: ['Conv2DBackpropFilter', 'SrkdAdamMoment'], adapter: { device: 'NVIDIA H200', description: 'NVIDIA: 565.57', api: 'vulkan', software: false } }),
@@ -44,8 +44,8 @@ describe('summarizeGpuCheck', () => {
   it('one table row per bench row; a variant is compared with the default run of its case', () => {
     const lines = summarizeGpuCheck(FILES).split('\n').filter((l) => l.startsWith('| dukd-paper'));
     expect(lines).toEqual([
-      '| dukd-paper | default | 1.000 |  | 9.08 | 13.6 % | 20480 | 69.4 | 5087 / 3485 | 80 % | FusedConv2D 38.1 TF/s, Add |',
-      '| dukd-paper | SRKD_WEBGPU_KIT_CONV=on | 0.800 | 1.25x | 11.35 | 16.9 % | 20480 | 55.6 | 5087 / 3485 | 80 % | FusedConv2D 38.1 TF/s, Add |',
+      '| dukd-paper | default | 1.000 | 0.250 |  | 9.08 | 13.6 % | 20480 | 69.4 | 5087 / 3485 | 80 % | FusedConv2D 38.1 TF/s, Add |',
+      '| dukd-paper | SRKD_WEBGPU_KIT_CONV=on | 0.800 | 0.200 | 1.25x | 11.35 | 16.9 % | 20480 | 55.6 | 5087 / 3485 | 80 % | FusedConv2D 38.1 TF/s, Add |',
     ]);
   });
 
@@ -73,8 +73,9 @@ describe('summarizeGpuCheck', () => {
     const rows = md.split('\n').filter((l) => l.startsWith('| dukd-paper') || l.startsWith('| dckd-swinir'));
     expect(rows).toHaveLength(7);
     // bench.jsonl's first dukd-paper row: secondsMedian 0.8657 s, 9084.5 GFLOP, 67 TFLOP/s peak
-    expect(rows[0]).toMatch(/^\| dukd-paper \| default \| 0\.866 \|  \| 10\.49 \| 15\.7 % \| 8449 \| 60\.1 \| 5171 \/ 3384 \| 80 % \|/);
-    expect(rows[1]).toMatch(/^\| dukd-paper \| SRKD_WEBGPU_KIT_CONV=on \| 0\.828 \| 1\.05x \|.* FusedConv2D 22\.0 TF\/s/);
+    // that run's bench did not yet time how long the host takes to issue an iteration's ops: '-'
+    expect(rows[0]).toMatch(/^\| dukd-paper \| default \| 0\.866 \| - \|  \| 10\.49 \| 15\.7 % \| 8449 \| 60\.1 \| 5171 \/ 3384 \| 80 % \|/);
+    expect(rows[1]).toMatch(/^\| dukd-paper \| SRKD_WEBGPU_KIT_CONV=on \| 0\.828 \| - \| 1\.05x \|.* FusedConv2D 22\.0 TF\/s/);
     // its process ran under 'SRKD_TFJS_FLAGS=' (nothing set): a default row
     expect(rows.find((r) => r.startsWith('| dckd-swinir'))).toMatch(/^\| dckd-swinir \| default \| 15\.415 \|.*\| 55787 \|/);
   });

@@ -49,6 +49,9 @@ describe('timeMethodStep', () => {
     const scratch = await timeMethodStep({ ...trainPreset('quick', { method: 'scratch', scale: 4 }), data: q.data }, 1);
     expect(tf.memory().numTensors).toBe(before);
     expect(dukd.secondsMedian).toBeGreaterThan(0);
+    // each iteration's ops are issued before its losses are awaited, so the medians are ordered too
+    expect(dukd.hostSecondsMedian).toBeGreaterThan(0);
+    expect(dukd.hostSecondsMedian).toBeLessThanOrEqual(dukd.secondsMedian);
     // Scratch: the student's forward and backward on the batch (about 3 forwards, minus the first conv's dX)
     const fwd = 2 * q.data.batchSize * analyticMacs(q.student, 4, q.data.patchSizeLr, q.data.patchSizeLr) / 1e9;
     expect(scratch.gflopPerIteration / fwd).toBeGreaterThan(2.8);
