@@ -19,7 +19,7 @@
 #                     asserted by scripts/gpu-verdicts.ts: the same checks without vitest, which .gpu leaves out
 #      train.jsonl    a 200-step quick-preset DUKD run on webgpu (srkd train --json progress, steps/s)
 #      bench.jsonl    npm run bench -- --backend webgpu --json --no-torch (one JSON row per case; DCKD last), then the
-#                     paper-scale case under variants (tfjs's forward convolution, its tiled input gradient,
+#                     paper-scale case under variants (tfjs's forward convolution, the kit's wide one, tfjs's tiled input gradient,
 #                     stock kernels instead of the kit's) and the DCKD case twice (input-gradient shaders)
 #      log.txt        everything printed, ending with a Markdown summary (scripts/gpu-summary.ts)
 # --budget-s N: end within N seconds (a lease's time limit): each step gets what is left, less 30 s kept for the
@@ -149,7 +149,7 @@ timed node bin/run-ts.js scripts/bench.ts --backend webgpu --json --no-torch "${
 bench=$?
 cat "$OUT/bench.jsonl"
 # The paper-scale case again under variants: tfjs's forward convolution instead of the kit's (on by default since
-# the H200 run of 2026-12-04), tfjs-webgpu's tiled input-gradient shader instead of its default naive one (both
+# the H200 run of 2026-12-04), the kit's second convolution shader (register prefetch, 128-channel tiles), tfjs-webgpu's tiled input-gradient shader instead of its default naive one (both
 # pass every webgpu check; on the H200 the tiled one ran the kernel at 9.3 TFLOP/s against 5.7, but that
 # iteration was slower: to measure again), and tfjs-webgpu's stock kernels and ops instead of the kit's (its
 # Conv2DBackpropFilter and its many-kernel Adam and EMA updates: what the kit kernels buy). Rows follow a
@@ -165,6 +165,7 @@ if [ ${#QUICK[@]} -eq 0 ]; then
   # DCKD iteration (SwinIR pair x4, batch 16, LR 48) with its VQGAN share, in a process of its own (its input
   # gradients ran at 1.4 TFLOP/s on the H200: the tiled shader may help it more than DUKD)
   variant_row SRKD_WEBGPU_KIT_CONV=off --cases dukd-paper --repeats 5
+  variant_row SRKD_WEBGPU_KIT_CONV=wide --cases dukd-paper --repeats 5
   variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dukd-paper --repeats 5
   variant_row SRKD_TFJS_FLAGS= --cases dckd-swinir --repeats 3
   variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dckd-swinir --repeats 3

@@ -27,7 +27,8 @@ export const CONV_CASES: readonly ConvCase[] = [
   { x: [1, 10, 10, 8], filter: [3, 3, 8, 8], stride: 1, pad: 'same', bias: true, activation: 'elu' },
 ];
 
-export type ConvRow = { shape: string; relErr: number; kit: boolean };
+/** `shader`: the kit shader that ran (its key up to the tile width, e.g. 'srkdConvWide_128'), null for tfjs's. */
+export type ConvRow = { shape: string; relErr: number; shader: string | null };
 
 async function convRows(): Promise<ConvRow[]> {
   const backend = tf.backend() as unknown as { recordAndSubmit(p: { shaderKey: string }, ...rest: unknown[]): void };
@@ -55,14 +56,15 @@ async function convRows(): Promise<ConvRow[]> {
     };
     keys.length = 0;
     const gpu = await run();
-    const kit = keys.some((k) => k.startsWith('srkdConvTiled'));
+    const key = keys.find((k) => k.startsWith('srkdConv'));
+    const shader = key === undefined ? null : key.startsWith('srkdConvWide') ? key.split('_').slice(0, 2).join('_') : key.split('_')[0];
     await activateCpuReference();
     const cpu = await run();
     await tf.setBackend('webgpu');
     let [diff, max] = [0, 0];
     for (let i = 0; i < cpu.length; i++) [diff, max] = [Math.max(diff, Math.abs(gpu[i] - cpu[i])), Math.max(max, Math.abs(cpu[i]))];
     const shape = `x ${c.x.join('x')}, filter ${c.filter.join('x')}, stride ${c.stride}, ${c.pad}, ${c.fused === false ? 'conv2d' : `bias ${c.bias}, ${c.activation}`}${c.dilation ? `, dilation ${c.dilation}` : ''}`;
-    rows.push({ shape, relErr: gpu.length === cpu.length ? diff / max : Infinity, kit });
+    rows.push({ shape, relErr: gpu.length === cpu.length ? diff / max : Infinity, shader });
   }
   backend.recordAndSubmit = stock;
   return rows;

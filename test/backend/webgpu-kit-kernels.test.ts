@@ -14,9 +14,9 @@ describe('webgpu Conv2DBackpropFilter split-K', () => {
     expect(splitCount(10, 10)).toBe(1);
   });
 
-  it('SRKD_WEBGPU_KIT_KERNELS and SRKD_WEBGPU_KIT_CONV accept on/off only', () => {
+  it('SRKD_WEBGPU_KIT_KERNELS accepts on/off, SRKD_WEBGPU_KIT_CONV on/off/wide', () => {
     expect(() => registerWebgpuKitKernels({ SRKD_WEBGPU_KIT_KERNELS: 'maybe' })).toThrow("SRKD_WEBGPU_KIT_KERNELS must be 'on' or 'off' (got 'maybe')");
     // checked before anything is registered, also where the kit kernels are on
-    expect(() => registerWebgpuKitKernels({ SRKD_WEBGPU_KIT_CONV: '1' })).toThrow("SRKD_WEBGPU_KIT_CONV must be 'on' or 'off' (got '1')");
+    expect(() => registerWebgpuKitKernels({ SRKD_WEBGPU_KIT_CONV: '1' })).toThrow("SRKD_WEBGPU_KIT_CONV must be 'on' or 'off' or 'wide' (got '1')");
   });
 });

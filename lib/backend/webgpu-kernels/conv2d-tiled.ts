@@ -15,6 +15,7 @@
  * against 0.866 (test/fixtures/gpu-check/2026-12-04-h200; scripts/gpu-check.sh runs the paper case both ways).
  */
 import * as tf from '@tensorflow/tfjs';
+import { ConvWideProgram } from './conv2d-tiled-wide';
 import type { WebgpuBackendLike, WebgpuProgram } from './program';
 
 /** Output tile of a workgroup: pixels x output channels; the K slice staged per step. */
@@ -154,8 +155,12 @@ type KernelArgs = {
   backend: WebgpuBackendLike; attrs: Record<string, unknown>;
 };
 
-/** The kernel function for Conv2D or FusedConv2D; `stock` serves what the tiled program does not. */
-export function makeConv2DTiled(stock: tf.KernelFunc): tf.KernelFunc {
+/**
+ * The kernel function for Conv2D or FusedConv2D; `stock` serves what the tiled program does not. `setting`
+ * 'wide' (SRKD_WEBGPU_KIT_CONV=wide) runs conv2d-tiled-wide.ts's shader instead of this file's.
+ */
+export function makeConv2DTiled(stock: tf.KernelFunc, setting = 'on'): tf.KernelFunc {
+  const Program = setting === 'wide' ? ConvWideProgram : ConvTiledProgram;
   return ((args: KernelArgs) => {
     const { inputs, backend } = args;
     const attrs = args.attrs as Conv2DAttrs;
@@ -169,7 +174,7 @@ export function makeConv2DTiled(stock: tf.KernelFunc): tf.KernelFunc {
     const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filter.shape as [number, number, number, number],
       attrs.strides, 1, attrs.pad, attrs.dimRoundingMode, false, 'channelsLast');
     if (bias && (bias.shape.length !== 1 || bias.shape[0] !== info.outChannels)) return stock(args as never); // broadcast shapes
-    const program = new ConvTiledProgram(info.outShape, bias !== undefined, activation === 'relu');
+    const program = new Program(info.outShape, bias !== undefined, activation === 'relu');
     if (program.dispatch[1] > MAX_WORKGROUPS) return stock(args as never);
     return backend.runWebGPUProgram(program, bias ? [x, filter, bias] : [x, filter], 'float32', [
       { type: 'int32', data: [info.padInfo.top, info.padInfo.left] },
