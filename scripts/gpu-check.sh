@@ -167,8 +167,9 @@ if [ ${#QUICK[@]} -eq 0 ]; then
   variant_row SRKD_WEBGPU_KIT_CONV=off --cases dukd-paper --repeats 5
   variant_row SRKD_WEBGPU_KIT_CONV=wide --cases dukd-paper --repeats 5
   variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dukd-paper --repeats 5
-  variant_row SRKD_TFJS_FLAGS= --cases dckd-swinir --repeats 3
-  variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dckd-swinir --repeats 3
+  # (each DCKD process took 141 s on the H200 with 3 repeats: 2 here)
+  variant_row SRKD_TFJS_FLAGS= --cases dckd-swinir --repeats 2
+  variant_row SRKD_TFJS_FLAGS=WEBGPU_USE_NAIVE_CONV2D_TRANSPOSE=false --cases dckd-swinir --repeats 2
   # stock kernels last: slow (3.2 s per iteration on the H200, its filter gradient at 0.21 TFLOP/s), so a time
   # budget cuts this one first
   variant_row SRKD_WEBGPU_KIT_KERNELS=off --cases dukd-paper --repeats 3
