@@ -13,34 +13,17 @@
  * the same results; deterministic. Whether it is faster is for a GPU to say (scripts/gpu-check.sh runs the paper
  * case with it as a variant).
  */
-import type { WebgpuProgram } from './program';
+import { epilogueWgsl, stagedPixelsWgsl, STEP_K, TILE_P, TiledConvProgram } from './conv2d-tiled-common';
 
-/** Pixels per workgroup tile, and the K slice staged per step (as the default shader). */
-export const WIDE_TILE_P = 128;
-const STEP_K = 16;
-
-export class ConvWideProgram implements WebgpuProgram {
-  outputShape: number[];
-  shaderKey: string;
-  // not a flat layout: tfjs calls main() without an index and the shader indexes by workgroup and thread
-  dispatchLayout = { x: [3], y: [0, 1, 2] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  uniforms = 'pads : vec2<i32>, strides : vec2<i32>, filterWidth : i32, kTotal : i32,';
-  workgroupSize: [number, number, number] = [16, 16, 1];
+export class ConvWideProgram extends TiledConvProgram {
   /** Output channels per workgroup tile: 128 where the layer has that many, else 64. */
-  readonly tileC: number;
-
-  constructor(outShape: readonly number[], readonly hasBias: boolean, readonly relu: boolean) {
-    this.outputShape = [...outShape];
-    this.tileC = outShape[3] >= 128 ? 128 : 64;
-    this.variableNames = hasBias ? ['x', 'w', 'bias'] : ['x', 'w'];
-    this.shaderKey = `srkdConvWide_${this.tileC}_${hasBias}_${relu}`;
-    this.dispatch = [Math.ceil(outShape[3] / this.tileC), Math.ceil((outShape[0] * outShape[1] * outShape[2]) / WIDE_TILE_P), 1];
+  constructor(outShape: readonly number[], hasBias: boolean, relu: boolean) {
+    const tileC = outShape[3] >= 128 ? 128 : 64;
+    super(outShape, hasBias, relu, tileC, `srkdConvWide_${tileC}`);
   }
 
   getUserCode(): string {
-    const quads = WIDE_TILE_P / 4; // rows of the A tile as vec4s of 4 pixels
+    const quads = TILE_P / 4; // rows of the A tile as vec4s of 4 pixels
     const cq = this.tileC / 4; // rows of the B tile as vec4s of 4 output channels
     const groups = this.tileC / 64; // channel groups per thread: vec4 columns tx and tx + 16
     const bLoads = (STEP_K * cq) / 256; // B vec4s each of the 256 threads stages per step
@@ -97,22 +80,11 @@ export class ConvWideProgram implements WebgpuProgram {
         let tx = i32(localId.x);
         let ty = i32(localId.y);
         let lid = i32(localIndex);
-        let p0 = i32(workgroupId.y) * ${WIDE_TILE_P};
+        let p0 = i32(workgroupId.y) * ${TILE_P};
         let c0 = i32(workgroupId.x) * ${this.tileC};
 
         // The pixels this thread stages: two quads of 4 at one K offset (kk), the same in every K step.
-        let kk = lid % ${STEP_K};
-        for (var q = 0; q < 2; q++) {
-          let quad = lid / ${STEP_K} + q * 16;
-          for (var r = 0; r < 4; r++) {
-            let p = p0 + quad * 4 + r;
-            let b = p / plane;
-            let rem = p % plane;
-            iy0[q * 4 + r] = (rem / uniforms.outShape.z) * uniforms.strides.x - uniforms.pads.x;
-            ix0[q * 4 + r] = (rem % uniforms.outShape.z) * uniforms.strides.y - uniforms.pads.y;
-            base[q * 4 + r] = select(-1, b * uniforms.xShape.y * uniforms.xShape.z * uniforms.xShape.w, p < pixels);
-          }
-        }
+        let kk = lid % ${STEP_K};${stagedPixelsWgsl()}
 
         var acc : array<vec4<f32>, ${8 * groups}>;
         for (var i = 0; i < ${8 * groups}; i++) { acc[i] = vec4<f32>(0.0); }
@@ -152,21 +124,7 @@ export class ConvWideProgram implements WebgpuProgram {
           workgroupBarrier();
         }
 
-        for (var i = 0; i < 8; i++) {
-          let p = p0 + ty * 8 + i;
-          if (p >= pixels) { break; }
-          for (var g = 0; g < ${groups}; g++) {
-            for (var j = 0; j < 4; j++) {
-              let co = c0 + g * 64 + tx * 4 + j;
-              if (co < nOut) {
-                var y = acc[g * 8 + i][j];
-                ${this.hasBias ? 'y = y + bias[co];' : ''}
-                ${this.relu ? 'y = max(y, 0.0);' : ''}
-                result[p * nOut + co] = y;
-              }
-            }
-          }
-        }
+${epilogueWgsl(this.hasBias, this.relu, groups)}
       }
     `;
   }

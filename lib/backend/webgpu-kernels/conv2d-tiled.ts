@@ -15,30 +15,17 @@
  * against 0.866 (test/fixtures/gpu-check/2026-12-04-h200; scripts/gpu-check.sh runs the paper case both ways).
  */
 import * as tf from '@tensorflow/tfjs';
+import { epilogueWgsl, stagedPixelsWgsl, STEP_K, TILE_P, TiledConvProgram } from './conv2d-tiled-common';
 import { ConvWideProgram } from './conv2d-tiled-wide';
-import type { WebgpuBackendLike, WebgpuProgram } from './program';
+import type { WebgpuBackendLike } from './program';
 
-/** Output tile of a workgroup: pixels x output channels; the K slice staged per step. */
-const TILE_P = 128;
+/** Output channels of a workgroup's tile. */
 const TILE_C = 64;
-const STEP_K = 16;
 const MAX_WORKGROUPS = 65_535;
 
-class ConvTiledProgram implements WebgpuProgram {
-  outputShape: number[];
-  shaderKey: string;
-  // not a flat layout: tfjs calls main() without an index and the shader indexes by workgroup and thread
-  dispatchLayout = { x: [3], y: [0, 1, 2] };
-  dispatch: [number, number, number];
-  variableNames: string[];
-  uniforms = 'pads : vec2<i32>, strides : vec2<i32>, filterWidth : i32, kTotal : i32,';
-  workgroupSize: [number, number, number] = [16, 16, 1];
-
-  constructor(outShape: readonly number[], readonly hasBias: boolean, readonly relu: boolean) {
-    this.outputShape = [...outShape];
-    this.variableNames = hasBias ? ['x', 'w', 'bias'] : ['x', 'w'];
-    this.shaderKey = `srkdConvTiled_${hasBias}_${relu}`;
-    this.dispatch = [Math.ceil(outShape[3] / TILE_C), Math.ceil((outShape[0] * outShape[1] * outShape[2]) / TILE_P), 1];
+class ConvTiledProgram extends TiledConvProgram {
+  constructor(outShape: readonly number[], hasBias: boolean, relu: boolean) {
+    super(outShape, hasBias, relu, TILE_C, 'srkdConvTiled');
   }
 
   getUserCode(): string {
@@ -62,18 +49,7 @@ class ConvTiledProgram implements WebgpuProgram {
         let kk = lid % ${STEP_K};
         var base : array<i32, 8>; // offset of (b, iy0, ix0, 0) in x, or -1 past the last pixel
         var iy0 : array<i32, 8>;
-        var ix0 : array<i32, 8>;
-        for (var q = 0; q < 2; q++) {
-          let quad = lid / ${STEP_K} + q * 16;
-          for (var r = 0; r < 4; r++) {
-            let p = p0 + quad * 4 + r;
-            let b = p / plane;
-            let rem = p % plane;
-            iy0[q * 4 + r] = (rem / uniforms.outShape.z) * uniforms.strides.x - uniforms.pads.x;
-            ix0[q * 4 + r] = (rem % uniforms.outShape.z) * uniforms.strides.y - uniforms.pads.y;
-            base[q * 4 + r] = select(-1, b * uniforms.xShape.y * uniforms.xShape.z * nIn, p < pixels);
-          }
-        }
+        var ix0 : array<i32, 8>;${stagedPixelsWgsl()}
 
         var acc : array<vec4<f32>, 8>;
         for (var i = 0; i < 8; i++) { acc[i] = vec4<f32>(0.0); }
@@ -127,19 +103,7 @@ class ConvTiledProgram implements WebgpuProgram {
           workgroupBarrier();
         }
 
-        for (var i = 0; i < 8; i++) {
-          let p = p0 + ty * 8 + i;
-          if (p >= pixels) { break; }
-          for (var j = 0; j < 4; j++) {
-            let co = c0 + tx * 4 + j;
-            if (co < nOut) {
-              var y = acc[i][j];
-              ${this.hasBias ? 'y = y + bias[co];' : ''}
-              ${this.relu ? 'y = max(y, 0.0);' : ''}
-              result[p * nOut + co] = y;
-            }
-          }
-        }
+${epilogueWgsl(this.hasBias, this.relu, 1)}
       }
     `;
   }
