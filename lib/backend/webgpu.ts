@@ -287,9 +287,12 @@ type ErrorEvents = { addEventListener(type: 'uncapturederror', f: (e: { error: {
  * saved. Reported once: reads after that work again.
  */
 function withGpuErrorsRaised(backend: tf.KernelBackend, device: unknown): tf.KernelBackend {
-  const errors: string[] = [];
+  // the first error's message and how many came since the last read (a rejected command can repeat per layer)
+  let first: string | null = null;
+  let count = 0;
   (device as ErrorEvents).addEventListener('uncapturederror', (e) => {
-    errors.push(`${e.error.constructor.name}: ${e.error.message.split('\n')[0]}`);
+    first ??= `${e.error.constructor.name}: ${e.error.message.split('\n')[0]}`;
+    count++;
   });
   const b = backend as unknown as { read(dataId: object): Promise<unknown> };
   const stock = b.read.bind(backend);
@@ -301,11 +304,11 @@ function withGpuErrorsRaised(backend: tf.KernelBackend, device: unknown): tf.Ker
     } catch (e) {
       failure = e; // a read that the rejected command broke: the GPU's error says more
     }
-    if (errors.length) {
-      const [first, n] = [errors[0], errors.length];
-      errors.length = 0;
+    if (first !== null) {
+      const [message, n] = [first, count];
+      [first, count] = [null, 0];
       throw new Error(`the GPU rejected ${n === 1 ? 'a command' : `${n} commands`} since the last read, so this result and any computed ` +
-        `with it are invalid: ${first}${/OutOfMemory/.test(first) ? ' (a smaller batch or patch size needs less)' : ''}`);
+        `with it are invalid: ${message}${/OutOfMemory/.test(message) ? ' (a smaller batch or patch size needs less)' : ''}`);
     }
     if (failure) throw failure;
     return values;

@@ -275,12 +275,12 @@ async function main(): Promise<void> {
   }
   tf.dispose(big);
 
-  // a command WebGPU rejects (here a buffer with usages it forbids together): the next read fails naming it, the one
-  // after reads again
+  // two commands WebGPU rejects (buffers with usages it forbids together): the next read fails naming the first
+  // and counting both, the one after reads again
   const gpuError = { message: '', afterwards: [] as number[] };
   const device = (tf.backend() as unknown as { device: { createBuffer(d: { size: number; usage: number }): { destroy(): void } } }).device;
   const G = globalThis as unknown as { GPUBufferUsage: { MAP_READ: number; STORAGE: number } };
-  const invalid = device.createBuffer({ size: 4, usage: G.GPUBufferUsage.MAP_READ | G.GPUBufferUsage.STORAGE });
+  const invalid = [4, 8].map((size) => device.createBuffer({ size, usage: G.GPUBufferUsage.MAP_READ | G.GPUBufferUsage.STORAGE }));
   const sum = tf.add(tf.ones([64, 64]), 1);
   try {
     await sum.data();
@@ -289,7 +289,7 @@ async function main(): Promise<void> {
   }
   gpuError.afterwards = Array.from(await sum.data()).slice(0, 2);
   tf.dispose(sum);
-  invalid.destroy();
+  for (const b of invalid) b.destroy();
 
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'srkd-webgpu-'));
   for (const [from, to] of [['HR/butterfly.png', 'HR/butterfly.png'], ['LR_bicubic/X4/butterflyx4.png', 'LR_bicubic/X4/butterflyx4.png']]) {
