@@ -79,4 +79,16 @@ describe('summarizeGpuCheck', () => {
     // its process ran under 'SRKD_TFJS_FLAGS=' (nothing set): a default row
     expect(rows.find((r) => r.startsWith('| dckd-swinir'))).toMatch(/^\| dckd-swinir \| default \| 15\.415 \|.*\| 55787 \|/);
   });
+
+  it('summarises the second GPU run (after the fixes): every check passes, and the host issuing ops takes the whole step', () => {
+    const dir = path.join(__dirname, '..', 'fixtures', 'gpu-check', '2026-12-04-h200-second');
+    const read = (name: string): string => fs.readFileSync(path.join(dir, name), 'utf8');
+    const md = summarizeGpuCheck({ adapter: read('adapter.json'), verdicts: read('verdicts.json'), train: read('train.jsonl'), bench: read('bench.jsonl') });
+    expect(md).toMatch(/^\*\*Verdicts:\*\* all passed \(backend 12\/12, kit-conv 4\/4, train 2\/2, methods 4\/4\)$/m);
+    expect(md).toMatch(/^\*\*Kit kernels:\*\* Conv2DBackpropFilter, Conv2D, FusedConv2D, SrkdAdamMoment, SrkdAdamValue, SrkdEmaUpdate$/m);
+    // bench.jsonl: dukd-paper secondsMedian 0.9513, hostSecondsMedian 0.9234; dckd 13.777 and 13.738
+    expect(md).toMatch(/^\| dukd-paper \| default \| 0\.951 \| 0\.923 \|  \| 9\.56 \| 14\.3 % \|/m);
+    expect(md).toMatch(/^\| dukd-paper \| SRKD_WEBGPU_KIT_CONV=wide \| 1\.152 \| 1\.134 \| 0\.83x \|.* FusedConv2D 20\.7 TF\/s/m);
+    expect(md).toMatch(/^\| dckd-swinir \| default \| 13\.777 \| 13\.738 \|/m);
+  });
 });

@@ -10,8 +10,9 @@
  *   convolution has at least 128 output channels, each thread an 8x8 block (64 multiply-adds per 4 vector reads
  *   from workgroup memory, against 32 per 3), else 128 x 64 with 8x4 blocks as the default shader.
  * Same sums in the same order as the default shader (K ascending, one fma chain per output), so the two give
- * the same results; deterministic. Whether it is faster is for a GPU to say (scripts/gpu-check.sh runs the paper
- * case with it as a variant).
+ * the same results; deterministic. Measured on an H200 (2026-12-04, second gpu-check run): slower than the
+ * default shader, 20.7 against 22.0 TFLOP/s on the paper DUKD iteration's forward convolutions, so it stays
+ * opt-in (scripts/gpu-check.sh still times it: another GPU may rank them otherwise).
  */
 import { epilogueWgsl, stagedPixelsWgsl, STEP_K, TILE_P, TiledConvProgram } from './conv2d-tiled-common';
 

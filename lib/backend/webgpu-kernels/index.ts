@@ -3,7 +3,7 @@
  * ones that do in one dispatch what stock ops do in many (the reasons are in each file).
  * SRKD_WEBGPU_KIT_KERNELS=off keeps the stock kernels and ops (to compare, or to rule the kit out);
  * SRKD_WEBGPU_KIT_CONV=off keeps tfjs's forward convolution and the other kit kernels (conv2d-tiled.ts says why it
- * is on by default: measured on an H200); =wide runs its second shape (conv2d-tiled-wide.ts), for a GPU to compare.
+ * is on by default: measured on an H200); =wide runs its second shape (conv2d-tiled-wide.ts; slower on the H200).
  */
 import * as tf from '@tensorflow/tfjs';
 import { makeConv2DBackpropFilter } from './conv2d-backprop-filter';
